@@ -1,0 +1,85 @@
+"""Crisis hazard: a stable part (who you are) times a transient part (an acute episode).
+
+The transient part is what makes people picked after a crisis use hospitals less afterwards
+with no intervention at all (regression to the mean, evidence.md 5b): an episode, started by
+a crisis or a discharge, raises the hazard and fades with a half-life.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.params import Params
+from sim.population import Location, People
+from sim.rng import HazardClock, Streams
+
+
+def seasonal_factor(day: int, params: Params, amplitude: float) -> float:
+    """1 + amplitude x cos(...) peaking on `crisis.winter_peak_day` of the calendar year."""
+    doy = (params["crisis.start_day_of_year"] + day) % 365.25
+    return 1.0 + amplitude * math.cos(2.0 * math.pi * (doy - params["crisis.winter_peak_day"]) / 365.25)
+
+
+def activation_rr(level: np.ndarray, params: Params) -> np.ndarray:
+    """Level 1 = 1, level 4 = the measured RR, geometric steps between (PAM levels 1..4)."""
+    return np.exp(np.log(params["activation.ae_rr_level4"]) * (level.astype(float) - 1.0) / 3.0)
+
+
+class Health:
+    """Draws each day's crises for people at home or in a care home."""
+
+    def __init__(self, people: People, params: Params, streams: Streams):
+        self.people = people
+        self.params = params
+        self._frailty_hr = np.array(
+            [1.0]
+            + [params[f"crisis.frailty_hr_{c}"] for c in ("mild", "moderate", "severe")]
+        )
+        self._location_factor = np.zeros(len(Location))
+        self._location_factor[Location.HOME] = 1.0
+        self._location_factor[Location.CARE_HOME] = params["care_home.crisis_hr"]
+        self._decay = 0.5 ** (1.0 / params["episode.half_life_days"])
+        self._strain_slope = params["carers.strain_crisis_hr"] - 1.0
+        relative = self._relative_risk(people.ids)
+        # Scale so that the cohort's mean stable rate at the start equals crisis.ae_rate.
+        self._rate = params["crisis.ae_rate"] / relative.mean()
+        self.stable = self._rate * relative
+        self.clock = HazardClock(streams, "crisis", people.size)
+
+    def _relative_risk(self, ids: np.ndarray) -> np.ndarray:
+        p = self.people
+        extra_conditions = np.maximum(p.n_conditions[ids] - 1, 0)
+        return (
+            self._frailty_hr[p.frailty[ids]]
+            * activation_rr(p.activation[ids], self.params)
+            * self.params["crisis.condition_rr"] ** extra_conditions
+            * p.propensity[ids]
+        )
+
+    def refresh(self, ids: np.ndarray) -> None:
+        """Recompute the stable part after frailty, activation or conditions change."""
+        if ids.size:
+            self.stable[ids] = self._rate * self._relative_risk(ids)
+
+    def hazard(self, day: int, multiplier: np.ndarray | None = None) -> np.ndarray:
+        """Today's crisis hazard per person (zero for people in hospital or dead)."""
+        p = self.people
+        h = self.stable * (1.0 + p.episode)
+        h *= self._location_factor[p.location]
+        h *= 1.0 + self._strain_slope * p.carer_strain
+        h *= seasonal_factor(day, self.params, self.params["crisis.winter_amplitude"])
+        if multiplier is not None:
+            h *= multiplier
+        return h
+
+    def step(self, day: int, multiplier: np.ndarray | None = None) -> np.ndarray:
+        """Advance the crisis clock by one day; return who has a crisis today."""
+        crises = self.clock.advance(self.hazard(day, multiplier))
+        self.people.episode *= self._decay
+        return crises
+
+    def start_episode(self, ids: np.ndarray, size: float) -> None:
+        """An acute episode (after a crisis or a discharge) adds `size` to the relative hazard."""
+        np.add.at(self.people.episode, ids, size)

@@ -1,0 +1,50 @@
+"""The one small interface every IPC lever implements (Starsim's Module contract, for us).
+
+A lever is set up once, acts each day after the hospital, and reports its metrics. It may
+also change how the day goes for the people it reaches, through the hooks below; each hook's
+neutral answer (None or no change) leaves the model exactly as the baseline, draw for draw.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.hospital import AttendancePlan
+    from sim.model import IPCModel
+
+
+class Intervention:
+    """Base class for the IPC levers (care planning, PHBs, peer support, advocacy)."""
+
+    name = "intervention"
+
+    def __init__(self, model: IPCModel):
+        self.model = model
+
+    def crisis_multiplier(self) -> np.ndarray | None:
+        """Per-person multiplier on today's crisis hazard, or None for no change."""
+        return None
+
+    def managed_at_home(self) -> np.ndarray | None:
+        """Per-person chance that a crisis is managed without A&E, or None for none."""
+        return None
+
+    def respite_hours(self) -> np.ndarray | None:
+        """Per-person weekly hours of carer respite, or None for none."""
+        return None
+
+    def adjust_plan(self, plan: AttendancePlan) -> None:
+        """Change today's attendance plans in place (e.g. pre-arranged discharge support)."""
+
+    def on_discharge(self, people: np.ndarray, pathways: np.ndarray) -> None:
+        """Hear who left hospital today and by which pathway."""
+
+    def step(self, day: int) -> None:
+        """The lever's daily work (after the hospital has run the day)."""
+
+    def report(self) -> dict[str, float]:
+        """Today's values of the lever's metrics (see sim.metrics)."""
+        return {}

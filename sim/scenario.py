@@ -1,0 +1,302 @@
+"""Scenario files: YAML with `extends:` inheritance, dotted parameter overrides and strict checks.
+
+Every problem in every file is collected and reported at once, one line each,
+`FILE: dotted.field: what is wrong`, so a planner fixes a batch of scenarios in one pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import InputError, Problem
+from sim.params import REGISTRY, Params, check_share_groups, check_value
+
+MIN_POPULATION = 1_000
+MAX_POPULATION = 1_000_000
+MAX_HORIZON_DAYS = 20 * 366
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class PopulationSpec(_Strict):
+    """The cohort."""
+
+    size: int = Field(ge=MIN_POPULATION, le=MAX_POPULATION)
+
+
+class ScenarioFile(_Strict):
+    """What one file may say (anything may be inherited except the name)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    extends: str | None = None
+    horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
+    population: PopulationSpec | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResolvedScenario(_Strict):
+    """A scenario after inheritance: everything the model needs."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
+    population: PopulationSpec
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready to run, with its provenance."""
+
+    name: str
+    description: str
+    horizon_days: int
+    population_size: int
+    overrides: dict[str, float]
+    source: str
+    chain: list[str] = field(default_factory=list)
+
+    @property
+    def params(self) -> Params:
+        return Params(self.overrides)
+
+    def resolved(self) -> dict[str, Any]:
+        """Fully resolved scenario: inheritance applied, every parameter's effective value."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "horizon_days": self.horizon_days,
+            "population": {"size": self.population_size},
+            "parameters": self.params.as_source_dict(),
+        }
+
+    def resolved_yaml(self) -> str:
+        return yaml.safe_dump(self.resolved(), sort_keys=True, default_flow_style=False)
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.resolved_yaml().encode()).hexdigest()
+
+    def with_horizon(self, days: int) -> Scenario:
+        return Scenario(**{**self.__dict__, "horizon_days": days})
+
+    @classmethod
+    def from_resolved(cls, data: dict[str, Any], source: str = "<resolved>") -> Scenario:
+        """Rebuild from `resolved()` output (what worker processes receive)."""
+        return cls(
+            name=data["name"],
+            description=data.get("description", ""),
+            horizon_days=int(data["horizon_days"]),
+            population_size=int(data["population"]["size"]),
+            overrides={k: float(v) for k, v in data.get("parameters", {}).items()},
+            source=source,
+        )
+
+
+_PHRASES = {
+    "greater_than_equal": "must be >= {ge}",
+    "greater_than": "must be > {gt}",
+    "less_than_equal": "must be <= {le}",
+    "less_than": "must be < {lt}",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "string_type": "must be text",
+    "dict_type": "must be a mapping of keys to values",
+    "model_type": "must be a mapping of keys to values",
+    "missing": "is required",
+    "extra_forbidden": "unknown key",
+    "string_pattern_mismatch": "must be letters, digits, '_', '-' or '.'",
+}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    template = _PHRASES.get(kind)
+    message = template.format(**error.get("ctx", {})) if template else error["msg"]
+    if kind == "missing":
+        return message
+    if kind == "extra_forbidden":
+        return f"{message} {error['loc'][-1]!r}"
+    return f"{message}, got {error['input']!r}"
+
+
+def _pydantic_problems(file: str, model: type[BaseModel], data: dict[str, Any], prefix: str = "") -> list[Problem]:
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return [
+            Problem(file, prefix + ".".join(str(part) for part in err["loc"]), _describe(err))
+            for err in exc.errors()
+        ]
+    return []
+
+
+def _flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested parameter mappings become dotted names: {hospital: {beds: 1}} -> hospital.beds."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name not in REGISTRY:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _parameter_problems(file: str, parameters: Any) -> tuple[dict[str, Any], list[Problem]]:
+    if not isinstance(parameters, dict):
+        return {}, []  # reported by the schema
+    flat = _flatten(parameters)
+    problems = []
+    for name, value in flat.items():
+        issue = check_value(name, value)
+        if issue:
+            problems.append(Problem(file, f"parameters.{name}", issue))
+    return flat, problems
+
+
+def _yaml_mark(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"YAML syntax error: {problem}"
+    return f"line {mark.line + 1}, column {mark.column + 1}: YAML syntax error: {problem}"
+
+
+def _read(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    if not path.exists():
+        return None, [Problem(shown, "", "file not found")]
+    if path.is_dir():
+        return None, [Problem(shown, "", "is a directory, not a scenario file")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(shown, "", f"cannot be read: {exc}")]
+    if not text.strip():
+        return None, [Problem(shown, "", "file is empty")]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, [Problem(shown, "", _yaml_mark(exc))]
+    if data is None:
+        return None, [Problem(shown, "", "file has no content (only comments)")]
+    if not isinstance(data, dict):
+        return None, [Problem(shown, "", f"must be a mapping of keys to values, got {type(data).__name__}")]
+    if not all(isinstance(k, str) for k in data):
+        return None, [Problem(shown, "", "keys must be text")]
+    return data, []
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _load_chain(
+    path: Path, stack: tuple[Path, ...]
+) -> tuple[dict[str, Any] | None, list[Problem], list[str]]:
+    """Read a file and its ancestors; return the merged raw data, problems and the chain."""
+    shown = _shown(path)
+    data, problems = _read(path, shown)
+    if data is None:
+        return None, problems, [shown]
+    problems += _pydantic_problems(shown, ScenarioFile, {k: v for k, v in data.items() if k != "parameters"})
+    flat, param_problems = _parameter_problems(shown, data.get("parameters", {}))
+    problems += param_problems
+    if isinstance(data.get("parameters"), dict):
+        data = {**data, "parameters": flat}
+    elif "parameters" in data:
+        problems.append(Problem(shown, "parameters", "must be a mapping of parameter names to values"))
+        data = {k: v for k, v in data.items() if k != "parameters"}
+    parent_ref = data.get("extends")
+    chain = [shown]
+    if isinstance(parent_ref, str):
+        parent_path = (path.parent / parent_ref).resolve()
+        if parent_path in stack or parent_path == path.resolve():
+            cycle = " -> ".join(_shown(p) for p in (*stack, path.resolve(), parent_path))
+            return None, problems + [Problem(shown, "extends", f"cycle in extends: {cycle}")], chain
+        parent, parent_problems, parent_chain = _load_chain(parent_path, (*stack, path.resolve()))
+        problems += parent_problems
+        if parent is None:
+            if not parent_problems:
+                problems.append(Problem(shown, "extends", f"cannot load {parent_ref!r}"))
+            return None, problems, chain + parent_chain
+        data = _merge({k: v for k, v in parent.items() if k not in ("name", "description")}, data)
+        chain += parent_chain
+    data.pop("extends", None)
+    return data, problems, chain
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully validate one scenario file; raise InputError listing every problem."""
+    path = Path(path)
+    shown = _shown(path)
+    data, problems, chain = _load_chain(path, ())
+    if data is not None and not problems:
+        problems += _pydantic_problems(shown, ResolvedScenario, data)
+        if not problems:
+            params = {n: spec.value for n, spec in REGISTRY.items()}
+            params.update(data.get("parameters", {}))
+            problems += [Problem(shown, f"parameters.{f}", m) for f, m in check_share_groups(params)]
+    if problems:
+        raise InputError(_unique(problems))
+    resolved = ResolvedScenario.model_validate(data)
+    return Scenario(
+        name=resolved.name,
+        description=resolved.description,
+        horizon_days=resolved.horizon_days,
+        population_size=resolved.population.size,
+        overrides={k: float(v) for k, v in resolved.parameters.items()},
+        source=shown,
+        chain=chain,
+    )
+
+
+def load_scenarios(paths: list[str | Path]) -> list[Scenario]:
+    """Load every file; report all problems across all files together. Names must be unique."""
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            scenarios.append(load_scenario(path))
+        except InputError as exc:
+            problems += exc.problems
+    seen: dict[str, str] = {}
+    for s in scenarios:
+        if s.name in seen:
+            problems.append(Problem(s.source, "name", f"{s.name!r} is also the name of {seen[s.name]}"))
+        seen.setdefault(s.name, s.source)
+    if problems:
+        raise InputError(_unique(problems))
+    return scenarios
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "run"
