@@ -1,0 +1,157 @@
+"""Command line: `ipc-sim run | validate | params`.
+
+Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
+field, no traceback, nothing written; 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import InputError, Problem
+from sim.params import registry_table
+from sim.scenario import load_scenarios, slug
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+OUTPUTS = Path("outputs")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError([Problem("command line", "", message)])
+
+
+def _positive(name: str, value: int, problems: list[Problem], minimum: int = 1) -> None:
+    if value < minimum:
+        problems.append(Problem("command line", f"--{name}", f"must be >= {minimum}, got {value}"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ipc-sim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run scenarios x replicates and write the output contract")
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    run.add_argument("--reps", type=int, default=10, help="replicates per scenario (default 10)")
+    run.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    run.add_argument("--out", type=Path, help="output folder (default: a new folder in outputs/)")
+    run.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
+    run.add_argument("--dask", metavar="ADDR", help="Dask scheduler address, or 'local'")
+    run.add_argument("--days", type=int, help="override every scenario's horizon_days")
+    run.add_argument("--baseline", default="baseline", help="scenario the differences are against")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    validate = sub.add_parser("validate", help="check scenario files; write nothing")
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+
+    params = sub.add_parser("params", help="list every parameter with range, unit and source")
+    params.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
+    return parser
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenarios = load_scenarios(args.scenarios)
+    for s in scenarios:
+        print(f"{s.source}: ok ({s.name}, {s.population_size} people, {s.horizon_days} days)")
+    return EXIT_OK
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    table = pd.DataFrame(registry_table())
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+    elif args.format == "markdown":
+        print("| name | value | low | high | unit | source |")
+        print("|---|---|---|---|---|---|")
+        for row in table.itertuples():
+            print(f"| {row.name} | {row.value:g} | {row.low:g} | {row.high:g} | {row.unit} | {row.source} |")
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 200,
+                               "display.max_colwidth", 70):
+            print(table[["name", "value", "low", "high", "unit", "source"]].to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.batch import combine, make_executor, make_tasks, run_tasks
+    from sim.outputs import manifest, write_run
+    from sim.summary import summarise
+    from sim.targets import baseline_check
+
+    problems: list[Problem] = []
+    _positive("reps", args.reps, problems)
+    _positive("workers", args.workers, problems)
+    _positive("seed", args.seed, problems, minimum=0)
+    if args.days is not None:
+        _positive("days", args.days, problems)
+    try:
+        scenarios = load_scenarios(args.scenarios)
+    except InputError as exc:
+        problems += exc.problems
+        scenarios = []
+    if problems:
+        raise InputError(problems)
+    if args.days is not None:
+        scenarios = [s.with_horizon(args.days) for s in scenarios]
+    names = [s.name for s in scenarios]
+    baseline = args.baseline if args.baseline in names else None
+    out = args.out or OUTPUTS / f"{datetime.now():%Y%m%d-%H%M%S}_{slug('+'.join(names))}"
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem("command line", "--out", f"{out} exists and is not a folder")])
+
+    tasks = make_tasks(scenarios, args.reps, args.seed)
+    executor = make_executor(args.workers, args.dask)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        frames = run_tasks(tasks, out, executor, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished tasks are saved in {out}; run the same command to resume",
+              file=sys.stderr)
+        return 130
+    daily = combine(tasks, frames)
+    summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
+    extra = {}
+    if baseline is not None:
+        extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
+    info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
+    write_run(out, scenarios, daily, summary, info, extra)
+    print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {args.reps} replicates) to {out}")
+    if "baseline_check.csv" in extra:
+        check = extra["baseline_check.csv"]
+        print("\nbaseline against public figures (model mean [95% interval] | public range):")
+        for row in check.itertuples():
+            public = f"{row.public_low:g}-{row.public_high:g}" if row.within is not None else "none"
+            flag = "" if row.within is None else ("  ok" if row.within else "  OUTSIDE")
+            print(f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
+                  f" | {public}{flag}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "params": cmd_params}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    except Exception:  # an unexpected failure: keep the traceback for the bug report
+        traceback.print_exc()
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""The run folder of the output contract: manifest.json, scenarios/, daily.parquet, summary.csv.
+
+Every file is written to a temporary name and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import __version__
+from sim.scenario import Scenario
+
+RUNTIME_PACKAGES = ("mesa", "simpy", "numpy", "pandas", "networkx", "scipy", "pyarrow")
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def git_commit() -> str | None:
+    """The source tree's commit, if the package runs from a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def manifest(
+    scenarios: list[Scenario], reps: int, root_seed: int, executor: str, baseline: str | None
+) -> dict[str, Any]:
+    return {
+        "package": "ipc-sim",
+        "version": __version__,
+        "git_commit": git_commit(),
+        "root_seed": root_seed,
+        "replicates": reps,
+        "days": {s.name: s.horizon_days for s in scenarios},
+        "executor": executor,
+        "baseline": baseline,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "dependencies": {name: version(name) for name in RUNTIME_PACKAGES},
+        "scenarios": [
+            {
+                "name": s.name,
+                "source": s.source,
+                "extends": s.chain[1:],
+                "population_size": s.population_size,
+                "horizon_days": s.horizon_days,
+                "sha256": s.sha256(),
+            }
+            for s in scenarios
+        ],
+    }
+
+
+def write_run(
+    out: Path,
+    scenarios: list[Scenario],
+    daily: pd.DataFrame,
+    summary: pd.DataFrame,
+    info: dict[str, Any],
+    extra_tables: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """Write the contract's files into `out` (which already exists)."""
+    scen_dir = out / "scenarios"
+    scen_dir.mkdir(exist_ok=True)
+    for s in scenarios:
+        _atomic_text(scen_dir / f"{s.name}.yaml", s.resolved_yaml())
+    tmp = out / "daily.parquet.tmp"
+    daily.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "daily.parquet")
+    _atomic_text(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
+    for name, table in (extra_tables or {}).items():
+        _atomic_text(out / name, table.to_csv(index=False, float_format="%.6g"))
+    _atomic_text(out / "manifest.json", json.dumps(info, indent=2) + "\n")
