@@ -58,6 +58,20 @@ class AttendancePlan:
     def __len__(self) -> int:
         return int(self.person.size)
 
+    @classmethod
+    def ae_only(cls, arrival: np.ndarray, assessment: np.ndarray) -> AttendancePlan:
+        """Attendances that all go home after assessment (an M/M/c-style A&E stream)."""
+        n = arrival.size
+        return cls(
+            person=np.arange(n),
+            arrival=np.asarray(arrival, float),
+            assessment=np.asarray(assessment, float),
+            stay=np.full(n, Stay.NOT_ADMITTED, np.int8),
+            los=np.zeros(n),
+            dies=np.zeros(n, bool),
+            pathway=np.zeros(n, np.int8),
+        )
+
 
 @dataclass
 class Discharge:
@@ -116,13 +130,16 @@ class AcuteHospital:
     ):
         self.env = env or simpy.Environment()
         self.cubicles = simpy.Resource(self.env, capacity=max(1, int(cubicles)))
-        self.beds = simpy.Resource(self.env, capacity=max(1, int(beds)))
+        # Beds are a level, not a list of holders: releasing one of thousands is then O(1).
+        self.bed_capacity = max(1, int(beds))
+        self.beds = simpy.Container(self.env, capacity=self.bed_capacity, init=self.bed_capacity)
         self.slots_per_day = dict(slots_per_day)
         self._slots = {
             p: simpy.Container(self.env) for p, rate in self.slots_per_day.items() if math.isfinite(rate)
         }
         self._slot_carry = dict.fromkeys(self._slots, 0.0)
-        self._background: deque[simpy.resources.resource.Request] = deque()
+        self._background_held = 0  # background beds occupied
+        self._background_queued: deque[simpy.events.Event] = deque()  # background waiting for a bed
         self.in_ae = TimeAverage(self.env)
         self.in_bed = 0  # cohort patients in a bed
         self.delayed = 0  # cohort patients medically fit but not yet discharged
@@ -141,20 +158,33 @@ class AcuteHospital:
                 container.put(slots)
 
     def set_background_beds(self, target: int) -> None:
-        """Move the background occupancy (held or queued bed requests) to `target` beds."""
+        """Move background occupancy to `target` beds: a rise queues for beds first-come with
+        the cohort; a fall cancels queued requests first, then frees occupied beds."""
         target = max(0, int(target))
-        while len(self._background) > target:
-            request = self._background.pop()
-            if request.triggered:
-                self.beds.release(request)
-            else:
-                request.cancel()
-        while len(self._background) < target:
-            self._background.append(self.beds.request())
+        self._settle_background()
+        while self._background_queued and self.background_in_bed + len(self._background_queued) > target:
+            self._background_queued.pop().cancel()
+        surplus = self._background_held - target
+        if surplus > 0:
+            self._background_held -= surplus
+            self.beds.put(surplus)
+        for _ in range(target - self._background_held - len(self._background_queued)):
+            self._background_queued.append(self.beds.get(1))
+
+    def _settle_background(self) -> None:
+        """Count queued background requests that have since been granted a bed."""
+        while self._background_queued and self._background_queued[0].triggered:
+            self._background_queued.popleft()
+            self._background_held += 1
 
     @property
     def background_in_bed(self) -> int:
-        return sum(1 for r in self._background if r.triggered)
+        self._settle_background()
+        return self._background_held
+
+    @property
+    def beds_in_use(self) -> int:
+        return self.bed_capacity - int(self.beds.level)
 
     # --- flow --------------------------------------------------------------------------------
     def admit_plan(self, plan: AttendancePlan) -> None:
@@ -193,8 +223,7 @@ class AcuteHospital:
             self.in_ae.change(-1)
             self.log.ae_left.append(person)
             return
-        bed = self.beds.request()
-        yield bed  # the patient keeps the cubicle while the hospital is full
+        yield self.beds.get(1)  # the patient keeps the cubicle while the hospital is full
         self.cubicles.release(cubicle)
         self.in_ae.change(-1)
         admitted = env.now
@@ -208,6 +237,6 @@ class AcuteHospital:
             self.delayed += 1
             yield self._slots[pathway].get(1)
             self.delayed -= 1
-        self.beds.release(bed)
+        self.beds.put(1)
         self.in_bed -= 1
         self.log.finished.append(Discharge(person, pathway, admitted, fit, env.now, dies))

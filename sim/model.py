@@ -227,8 +227,8 @@ class IPCModel(mesa.Model):
             "at_home": int(counts[Location.HOME]),
             "in_hospital": int(counts[Location.HOSPITAL]),
             "in_care_home": int(counts[Location.CARE_HOME]),
-            "hospital_bed_days": core.beds.count,
-            "hospital_bed_occupancy": core.beds.count / core.beds.capacity,
+            "hospital_bed_days": core.beds_in_use,
+            "hospital_bed_occupancy": core.beds_in_use / core.bed_capacity,
             "hospital_dtoc_days": core.delayed + background * self.hospital.background_delayed_share,
         }
         values.update(
