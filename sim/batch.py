@@ -44,9 +44,7 @@ class Task:
 
 
 def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int) -> list[Task]:
-    return [
-        Task(s.resolved(), s.sha256(), r, root_seed) for s in scenarios for r in range(reps)
-    ]
+    return [Task(s.resolved(), s.sha256(), r, root_seed) for s in scenarios for r in range(reps)]
 
 
 def run_task(task: Task) -> pd.DataFrame:
@@ -122,8 +120,9 @@ class DaskExecutor(Executor):
 
         cluster = None
         if self.address == "local":
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
         else:
             client = Client(self.address)
@@ -157,8 +156,9 @@ def run_tasks(
     task_dir.mkdir(parents=True, exist_ok=True)
     done = {t.key for t in tasks if (task_dir / f"{t.key}.parquet").exists()}
     todo = [t for t in tasks if t.key not in done]
-    with tqdm(total=len(tasks), initial=len(done), desc="scenario x replicate", unit="task",
-              disable=not progress) as bar:
+    with tqdm(
+        total=len(tasks), initial=len(done), desc="scenario x replicate", unit="task", disable=not progress
+    ) as bar:
         for task, frame in executor.map(todo):
             _write_atomic(frame, task_dir / f"{task.key}.parquet")
             bar.update(1)

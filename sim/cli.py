@@ -74,8 +74,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         for row in table.itertuples():
             print(f"| {row.name} | {row.value:g} | {row.low:g} | {row.high:g} | {row.unit} | {row.source} |")
     else:
-        with pd.option_context("display.max_rows", None, "display.width", 200,
-                               "display.max_colwidth", 70):
+        with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
             print(table[["name", "value", "low", "high", "unit", "source"]].to_string(index=False))
     return EXIT_OK
 
@@ -113,8 +112,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         frames = run_tasks(tasks, out, executor, progress=not args.no_progress)
     except KeyboardInterrupt:
-        print(f"interrupted: finished tasks are saved in {out}; run the same command to resume",
-              file=sys.stderr)
+        print(
+            f"interrupted: finished tasks are saved in {out}; run the same command to resume", file=sys.stderr
+        )
         return 130
     daily = combine(tasks, frames)
     summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
@@ -130,8 +130,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for row in check.itertuples():
             public = f"{row.public_low:g}-{row.public_high:g}" if row.within is not None else "none"
             flag = "" if row.within is None else ("  ok" if row.within else "  OUTSIDE")
-            print(f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
-                  f" | {public}{flag}")
+            print(
+                f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
+                f" | {public}{flag}"
+            )
     return EXIT_OK
 
 

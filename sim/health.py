@@ -34,8 +34,7 @@ class Health:
         self.people = people
         self.params = params
         self._frailty_hr = np.array(
-            [1.0]
-            + [params[f"crisis.frailty_hr_{c}"] for c in ("mild", "moderate", "severe")]
+            [1.0] + [params[f"crisis.frailty_hr_{c}"] for c in ("mild", "moderate", "severe")]
         )
         self._location_factor = np.zeros(len(Location))
         self._location_factor[Location.HOME] = 1.0

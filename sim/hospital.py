@@ -182,6 +182,10 @@ class AcuteHospital:
         self._settle_background()
         return self._background_held
 
+    def slots_open(self, pathway: Pathway) -> float:
+        """Slots of `pathway` free right now (infinite where capacity is unlimited)."""
+        return self._slots[pathway].level if pathway in self._slots else math.inf
+
     @property
     def beds_in_use(self) -> int:
         return self.bed_capacity - int(self.beds.level)

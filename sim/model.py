@@ -174,8 +174,16 @@ class IPCModel(mesa.Model):
         for intervention in self.interventions:
             intervention.step(day)
 
-        self._record(day, to_ae.size, crises.size, int(managed.sum()), died.size + hospital_deaths,
-                     breakdowns.size, log, discharged)
+        self._record(
+            day,
+            to_ae.size,
+            crises.size,
+            int(managed.sum()),
+            died.size + hospital_deaths,
+            breakdowns.size,
+            log,
+            discharged,
+        )
         self.day += 1
 
     def _apply_hospital_day(self, log: DayLog) -> tuple[int, dict[str, np.ndarray]]:
@@ -197,8 +205,14 @@ class IPCModel(mesa.Model):
         self.social_care.start_support(person[alive], pathway[alive], left[alive])
         for intervention in self.interventions:
             intervention.on_discharge(person[alive], pathway[alive])
-        stays = {"person": person, "pathway": pathway, "died": died, "admitted": admitted,
-                 "fit": fit, "left": left}
+        stays = {
+            "person": person,
+            "pathway": pathway,
+            "died": died,
+            "admitted": admitted,
+            "fit": fit,
+            "left": left,
+        }
         return int(died.sum()), stays
 
     def _record(self, day, attendances, crises, managed, deaths, breakdowns, log, stays) -> None:

@@ -151,9 +151,7 @@ class Params:
             if problem:
                 raise ValueError(f"{name}: {problem}")
             self._source_values[name] = float(value)
-        self._model_values = {
-            n: v * REGISTRY[n].factor for n, v in self._source_values.items()
-        }
+        self._model_values = {n: v * REGISTRY[n].factor for n, v in self._source_values.items()}
 
     def __getitem__(self, name: str) -> float:
         return self._model_values[name]

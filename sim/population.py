@@ -106,7 +106,12 @@ def synthesise(size: int, params: Params, streams: Streams) -> People:
         "frailty",
         _categorical(
             rng,
-            [p["frailty.share_fit"], p["frailty.share_mild"], p["frailty.share_moderate"], p["frailty.share_severe"]],
+            [
+                p["frailty.share_fit"],
+                p["frailty.share_mild"],
+                p["frailty.share_moderate"],
+                p["frailty.share_severe"],
+            ],
             size,
         ),
     )

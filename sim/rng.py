@@ -98,7 +98,5 @@ class HazardClock:
         if fired.size:
             self.accumulated[fired] = 0.0
             self.count[fired] += 1
-            self.threshold[fired] = self._streams.exponential(
-                self._decision, self.count[fired], fired
-            )
+            self.threshold[fired] = self._streams.exponential(self._decision, self.count[fired], fired)
         return fired

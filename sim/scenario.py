@@ -131,7 +131,9 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{message}, got {error['input']!r}"
 
 
-def _pydantic_problems(file: str, model: type[BaseModel], data: dict[str, Any], prefix: str = "") -> list[Problem]:
+def _pydantic_problems(
+    file: str, model: type[BaseModel], data: dict[str, Any], prefix: str = ""
+) -> list[Problem]:
     try:
         model.model_validate(data)
     except ValidationError as exc:

@@ -26,7 +26,8 @@ def figures(daily: pd.DataFrame) -> pd.DataFrame:
                 "short_stay_share": d["short_stay_admissions"].sum() / d["emergency_admissions"].sum(),
                 "mean_length_of_stay_days": d["length_of_stay_days"].sum() / d["discharges"].sum(),
                 "hospital_bed_occupancy": d["hospital_bed_occupancy"].mean(),
-                "hospital_dtoc_share_of_bed_days": d["hospital_dtoc_days"].sum() / d["hospital_bed_days"].sum(),
+                "hospital_dtoc_share_of_bed_days": d["hospital_dtoc_days"].sum()
+                / d["hospital_bed_days"].sum(),
                 "cohort_dtoc_share_of_bed_days": d["dtoc_days"].sum() / d["bed_days"].sum(),
             }
         )
