@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 FLOW, STOCK = "flow", "stock"
+READMISSION_WINDOW_DAYS = 30  # the NHS indicator's definition, not a model parameter
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("length_of_stay_days", FLOW, "summed length of stay of today's finished stays"),
     Metric("bed_days", FLOW, "cohort occupied beds at the midnight census"),
     Metric("dtoc_days", FLOW, "cohort patients medically fit but not discharged at midnight"),
+    Metric("readmissions_30d", FLOW, "admissions within 30 days of the person's last discharge"),
     Metric("delayed_discharges", FLOW, "cohort discharges that waited at least one midnight"),
     Metric("deaths", FLOW, "cohort deaths, at home, in hospital or in a care home"),
     Metric("care_home_admissions", FLOW, "cohort discharges to a care home (P3)"),

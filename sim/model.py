@@ -8,6 +8,7 @@ recording. People are numpy rows; the hospital and social care are Mesa agents.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mesa
 import numpy as np
@@ -19,7 +20,7 @@ from sim.demography import Demography
 from sim.health import Health, seasonal_factor
 from sim.hospital import AcuteHospital, DayLog, Pathway
 from sim.intervention import Intervention
-from sim.metrics import Recorder
+from sim.metrics import READMISSION_WINDOW_DAYS, Recorder
 from sim.params import Params
 from sim.population import Location, People, synthesise
 from sim.rng import Streams
@@ -129,6 +130,7 @@ class IPCModel(mesa.Model):
         self.costs = Costs(self.params)
         self.interventions: list[Intervention] = [cls(self) for cls in interventions or []]
         self.recorder = Recorder(self.days)
+        self.last_discharge = np.full(self.people.size, -np.inf)  # time of each person's last discharge
         self._episode_after_crisis = self.params["episode.after_crisis"]
         self._episode_after_discharge = self.params["episode.after_discharge"]
 
@@ -186,8 +188,12 @@ class IPCModel(mesa.Model):
         )
         self.day += 1
 
-    def _apply_hospital_day(self, log: DayLog) -> tuple[int, dict[str, np.ndarray]]:
+    def _apply_hospital_day(self, log: DayLog) -> tuple[int, dict[str, Any]]:
         people = self.people
+        # Readmissions: today's admissions within the window of the person's previous discharge
+        # (crises are drawn before the hospital runs, so nobody discharged today is readmitted today).
+        since = self.day - np.floor(self.last_discharge[np.asarray(log.admitted, dtype=np.int64)])
+        readmissions = int(np.count_nonzero(since <= READMISSION_WINDOW_DAYS))
         people.location[np.asarray(log.ae_left, dtype=np.int64)] = Location.HOME
         done = log.finished
         person = np.array([d.person for d in done], dtype=np.int64)
@@ -202,6 +208,7 @@ class IPCModel(mesa.Model):
         people.location[person[home]] = Location.HOME
         people.location[person[alive & (pathway == Pathway.CARE_HOME)]] = Location.CARE_HOME
         self.health.start_episode(person[alive], self._episode_after_discharge)
+        self.last_discharge[person[alive]] = left[alive]
         self.social_care.start_support(person[alive], pathway[alive], left[alive])
         for intervention in self.interventions:
             intervention.on_discharge(person[alive], pathway[alive])
@@ -212,6 +219,7 @@ class IPCModel(mesa.Model):
             "admitted": admitted,
             "fit": fit,
             "left": left,
+            "readmissions": readmissions,
         }
         return int(died.sum()), stays
 
@@ -232,6 +240,7 @@ class IPCModel(mesa.Model):
             "length_of_stay_days": float((stays["left"] - stays["admitted"])[alive_discharges].sum()),
             "bed_days": core.in_bed,
             "dtoc_days": core.delayed,
+            "readmissions_30d": stays["readmissions"],
             "delayed_discharges": int((delayed & alive_discharges).sum()),
             "deaths": deaths,
             "care_home_admissions": int((alive_discharges & (stays["pathway"] == Pathway.CARE_HOME)).sum()),

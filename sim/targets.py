@@ -25,6 +25,7 @@ def figures(daily: pd.DataFrame) -> pd.DataFrame:
                 "emergency_admissions_per_person_year": d["emergency_admissions"].sum() / person_years,
                 "short_stay_share": d["short_stay_admissions"].sum() / d["emergency_admissions"].sum(),
                 "mean_length_of_stay_days": d["length_of_stay_days"].sum() / d["discharges"].sum(),
+                "readmission_30d_share": d["readmissions_30d"].sum() / d["discharges"].sum(),
                 "hospital_bed_occupancy": d["hospital_bed_occupancy"].mean(),
                 "hospital_dtoc_share_of_bed_days": d["hospital_dtoc_days"].sum()
                 / d["hospital_bed_days"].sum(),
