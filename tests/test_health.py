@@ -1,0 +1,74 @@
+"""The crisis hazard: who is at risk, and why a caseload picked after a crisis improves alone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.health import Health, activation_rr
+from sim.params import Params
+from sim.population import Location, synthesise
+from sim.rng import Streams
+
+
+def cohort(size: int = 20_000, **overrides: float):
+    params = Params(overrides)
+    streams = Streams(9, 0)
+    people = synthesise(size, params, streams)
+    return people, params, streams
+
+
+def test_the_cohort_mean_stable_rate_equals_the_parameter() -> None:
+    people, params, streams = cohort()
+    health = Health(people, params, streams)
+    assert np.isclose(health.stable.mean(), params["crisis.ae_rate"])
+
+
+def test_frailer_people_have_higher_hazard() -> None:
+    people, params, streams = cohort()
+    health = Health(people, params, streams)
+    by_class = [
+        np.median(health.stable[people.frailty == f] / people.propensity[people.frailty == f])
+        for f in range(4)
+    ]
+    assert by_class == sorted(by_class)
+
+
+def test_more_activated_people_have_lower_hazard() -> None:
+    _, params, _ = cohort(size=1000)
+    rr = activation_rr(np.array([1, 2, 3, 4]), params)
+    assert rr[0] == 1.0 and np.isclose(rr[3], params["activation.ae_rr_level4"])
+    assert np.all(np.diff(rr) < 0)
+
+
+def test_people_in_hospital_or_dead_have_no_crisis_hazard() -> None:
+    people, params, streams = cohort(size=1000)
+    health = Health(people, params, streams)
+    people.location[:10] = Location.HOSPITAL
+    people.location[10:20] = Location.DEAD
+    assert np.all(health.hazard(0)[:20] == 0)
+    assert np.all(health.hazard(0)[20:] > 0)
+
+
+def test_an_acute_episode_fades_with_its_half_life() -> None:
+    people, params, streams = cohort(size=1000)
+    health = Health(people, params, streams)
+    health.start_episode(np.array([0]), 1.0)
+    for day in range(int(params["episode.half_life_days"])):
+        health.step(day)
+    assert np.isclose(people.episode[0], 0.5)
+
+
+def test_a_caseload_picked_after_a_crisis_uses_hospitals_less_afterwards_with_no_intervention() -> None:
+    """Regression to the mean (evidence.md 5b): the before/after fall the site would see."""
+    people, params, streams = cohort()
+    health = Health(people, params, streams)
+    window = 90
+    for day in range(window):
+        health.step(day)
+    before = health.clock.count.copy()
+    picked = before > 0
+    for day in range(window, 2 * window):
+        health.step(day)
+    after = health.clock.count - before
+    fall = 1 - after[picked].sum() / before[picked].sum()
+    assert fall > 0.4
