@@ -74,8 +74,8 @@ def cmd_params(args: argparse.Namespace) -> int:
         for row in table.itertuples():
             print(f"| {row.name} | {row.value:g} | {row.low:g} | {row.high:g} | {row.unit} | {row.source} |")
     else:
-        with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
-            print(table[["name", "value", "low", "high", "unit", "source"]].to_string(index=False))
+        columns = ["name", "value", "low", "high", "unit", "source"]
+        print(table[columns].to_string(index=False, max_colwidth=60, float_format="{:g}".format))
     return EXIT_OK
 
 
@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except Exception:  # an unexpected failure: keep the traceback for the bug report

@@ -8,6 +8,7 @@ recording. People are numpy rows; the hospital and social care are Mesa agents.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Any
 
 import mesa
@@ -21,6 +22,7 @@ from sim.health import Health, seasonal_factor
 from sim.hospital import AcuteHospital, DayLog, Pathway
 from sim.intervention import Intervention
 from sim.metrics import READMISSION_WINDOW_DAYS, Recorder
+from sim.network import PeerNetwork, build_peer_network
 from sim.params import Params
 from sim.population import Location, People, synthesise
 from sim.rng import Streams
@@ -133,6 +135,11 @@ class IPCModel(mesa.Model):
         self.last_discharge = np.full(self.people.size, -np.inf)  # time of each person's last discharge
         self._episode_after_crisis = self.params["episode.after_crisis"]
         self._episode_after_discharge = self.params["episode.after_discharge"]
+
+    @cached_property
+    def peer_network(self) -> PeerNetwork:
+        """Practice-based small-world ties, built on first use (levers that recruit through it)."""
+        return build_peer_network(self.people, self.params, self.streams)
 
     # --- combining the levers' hooks ------------------------------------------------------
     def _product(self, hook: str) -> np.ndarray | None:
