@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.hospital import AttendancePlan, Pathway, Stay
 from sim.params import Params
-from sim.population import People
+from sim.population import Location, People
 from sim.rng import Streams
 
 
@@ -68,5 +68,7 @@ class AttendancePlanner:
         cumulative = np.cumsum(weights, axis=1)
         u_path = s.uniform("discharge.pathway", day, ids) * cumulative[:, -1]
         pathway = (u_path[:, None] >= cumulative).sum(axis=1)
-        pathway = np.where(stay == Stay.LONG, pathway, Pathway.HOME).astype(np.int8)
+        # Short stays, and care-home residents, go back where they came from (P0).
+        needs_pathway = (stay == Stay.LONG) & (people.residence[ids] == Location.HOME)
+        pathway = np.where(needs_pathway, pathway, Pathway.HOME).astype(np.int8)
         return AttendancePlan(ids, arrival, assessment, stay, los, dies, pathway)

@@ -20,6 +20,7 @@ from sim.scenario import load_scenarios, slug
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 OUTPUTS = Path("outputs")
+DEFAULT_BASELINE = "baseline"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
     run.add_argument("--dask", metavar="ADDR", help="Dask scheduler address, or 'local'")
     run.add_argument("--days", type=int, help="override every scenario's horizon_days")
-    run.add_argument("--baseline", default="baseline", help="scenario the differences are against")
+    run.add_argument(
+        "--baseline", help="scenario the differences are against (default: the one named 'baseline')"
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
@@ -96,12 +99,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     except InputError as exc:
         problems += exc.problems
         scenarios = []
+    names = [s.name for s in scenarios]
+    if args.baseline is not None and scenarios and args.baseline not in names:
+        problems.append(
+            Problem("command line", "--baseline", f"no scenario named {args.baseline!r} in {names}")
+        )
     if problems:
         raise InputError(problems)
     if args.days is not None:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
-    names = [s.name for s in scenarios]
-    baseline = args.baseline if args.baseline in names else None
+    baseline = args.baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
     out = args.out or OUTPUTS / f"{datetime.now():%Y%m%d-%H%M%S}_{slug('+'.join(names))}"
     if out.exists() and not out.is_dir():
         raise InputError([Problem("command line", "--out", f"{out} exists and is not a folder")])

@@ -143,6 +143,8 @@ class AcuteHospital:
         self.in_ae = TimeAverage(self.env)
         self.in_bed = 0  # cohort patients in a bed
         self.delayed = 0  # cohort patients medically fit but not yet discharged
+        self.waiting_for_bed = 0  # admitted patients held in A&E because no bed is free
+        self._waiting_since: dict[int, float] = {}  # person -> arrival, while queueing for a cubicle
         self.log = DayLog()
 
     # --- capacity, set at the start of each day ---------------------------------------------
@@ -206,6 +208,12 @@ class AcuteHospital:
                 )
             )
 
+    def cubicle_waits(self) -> list[float]:
+        """Today's finished cubicle waits plus the waits so far of those still queueing (days),
+        so a gridlocked A&E shows its growing waits rather than none."""
+        now = self.env.now
+        return self.log.ae_waits + [now - t for t in self._waiting_since.values()]
+
     def run_until(self, time: float) -> None:
         self.env.run(until=time)
 
@@ -218,8 +226,10 @@ class AcuteHospital:
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         self.in_ae.change(+1)
+        self._waiting_since[person] = arrival
         cubicle = self.cubicles.request()
         yield cubicle
+        del self._waiting_since[person]
         self.log.ae_waits.append(env.now - arrival)
         yield env.timeout(assessment)
         if stay == Stay.NOT_ADMITTED:
@@ -227,7 +237,9 @@ class AcuteHospital:
             self.in_ae.change(-1)
             self.log.ae_left.append(person)
             return
+        self.waiting_for_bed += 1
         yield self.beds.get(1)  # the patient keeps the cubicle while the hospital is full
+        self.waiting_for_bed -= 1
         self.cubicles.release(cubicle)
         self.in_ae.change(-1)
         admitted = env.now

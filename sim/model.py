@@ -201,7 +201,8 @@ class IPCModel(mesa.Model):
         # (crises are drawn before the hospital runs, so nobody discharged today is readmitted today).
         since = self.day - np.floor(self.last_discharge[np.asarray(log.admitted, dtype=np.int64)])
         readmissions = int(np.count_nonzero(since <= READMISSION_WINDOW_DAYS))
-        people.location[np.asarray(log.ae_left, dtype=np.int64)] = Location.HOME
+        went_back = np.asarray(log.ae_left, dtype=np.int64)
+        people.location[went_back] = people.residence[went_back]
         done = log.finished
         person = np.array([d.person for d in done], dtype=np.int64)
         pathway = np.array([d.pathway for d in done], dtype=np.int8)
@@ -211,9 +212,9 @@ class IPCModel(mesa.Model):
         left = np.array([d.left for d in done])
         people.location[person[died]] = Location.DEAD
         alive = ~died
-        home = alive & (pathway != Pathway.CARE_HOME)
-        people.location[person[home]] = Location.HOME
-        people.location[person[alive & (pathway == Pathway.CARE_HOME)]] = Location.CARE_HOME
+        placed = person[alive & (pathway == Pathway.CARE_HOME)]
+        people.residence[placed] = Location.CARE_HOME
+        people.location[person[alive]] = people.residence[person[alive]]
         self.health.start_episode(person[alive], self._episode_after_discharge)
         self.last_discharge[person[alive]] = left[alive]
         self.social_care.start_support(person[alive], pathway[alive], left[alive])
@@ -232,6 +233,7 @@ class IPCModel(mesa.Model):
 
     def _record(self, day, attendances, crises, managed, deaths, breakdowns, log, stays) -> None:
         core = self.hospital.core
+        waits = core.cubicle_waits()
         counts = np.bincount(self.people.location, minlength=len(Location))
         alive_discharges = ~stays["died"]
         delayed = np.floor(stays["left"]) > np.floor(stays["fit"])
@@ -252,7 +254,8 @@ class IPCModel(mesa.Model):
             "deaths": deaths,
             "care_home_admissions": int((alive_discharges & (stays["pathway"] == Pathway.CARE_HOME)).sum()),
             "carer_breakdowns": breakdowns,
-            "ae_wait_hours": float(np.mean(log.ae_waits)) * 24.0 if log.ae_waits else 0.0,
+            "ae_wait_hours": float(np.mean(waits)) * 24.0 if waits else 0.0,
+            "ae_waiting_for_bed": core.waiting_for_bed,
             "alive": int(self.people.size - counts[Location.DEAD]),
             "at_home": int(counts[Location.HOME]),
             "in_hospital": int(counts[Location.HOSPITAL]),

@@ -38,6 +38,7 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "GBP per hour": (1.0, 0.0, math.inf),
     "GBP per day": (1.0, 0.0, math.inf),
     "GBP per week": (1 / 7.0, 0.0, math.inf),
+    "GBP per year": (1 / 365.25, 0.0, math.inf),
 }
 
 # Groups of shares that must sum to one (checked for defaults and every scenario).
@@ -58,6 +59,11 @@ SHARE_GROUPS: dict[str, tuple[str, ...]] = {
         "activation.share_level2",
         "activation.share_level3",
         "activation.share_level4",
+    ),
+    "PHB spending": (
+        "phb.share_respite",
+        "phb.share_personal_assistant",
+        "phb.share_activity",
     ),
 }
 SHARE_TOLERANCE = 1e-6
@@ -123,7 +129,7 @@ def check_value(name: str, value: Any) -> str | None:
         return f"must be >= {lo:g} ({spec.unit}), got {value:g}"
     if value > hi:
         return f"must be <= {hi:g} ({spec.unit}), got {value:g}"
-    if spec.kind == "int" and math.isfinite(value) and value != int(value):
+    if spec.kind == "int" and (not math.isfinite(value) or value != int(value)):
         return f"must be a whole number, got {value:g}"
     return None
 

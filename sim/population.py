@@ -138,4 +138,5 @@ def synthesise(size: int, params: Params, streams: Streams) -> People:
     people.add_column("propensity", rng.gamma(shape, 1.0 / shape, size))
     people.add_column("episode", np.zeros(size))
     people.add_column("location", np.full(size, Location.HOME, dtype=np.int8))
+    people.add_column("residence", np.full(size, Location.HOME, dtype=np.int8))  # home or care home
     return people

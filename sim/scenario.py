@@ -35,6 +35,12 @@ class PopulationSpec(_Strict):
     size: int = Field(ge=MIN_POPULATION, le=MAX_POPULATION)
 
 
+class PopulationPart(_Strict):
+    """The cohort as one file in an `extends` chain may give it (size may be inherited)."""
+
+    size: int | None = Field(default=None, ge=MIN_POPULATION, le=MAX_POPULATION)
+
+
 class ScenarioFile(_Strict):
     """What one file may say (anything may be inherited except the name)."""
 
@@ -42,7 +48,7 @@ class ScenarioFile(_Strict):
     description: str = ""
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
-    population: PopulationSpec | None = None
+    population: PopulationPart | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -237,6 +243,8 @@ def _load_chain(
     chain = [shown]
     if isinstance(parent_ref, str):
         parent_path = (path.parent / parent_ref).resolve()
+        if not parent_path.exists():
+            return None, problems + [Problem(shown, "extends", f"file not found: {parent_ref}")], chain
         if parent_path in stack or parent_path == path.resolve():
             cycle = " -> ".join(_shown(p) for p in (*stack, path.resolve(), parent_path))
             return None, problems + [Problem(shown, "extends", f"cycle in extends: {cycle}")], chain

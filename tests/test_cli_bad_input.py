@@ -248,14 +248,7 @@ CASES: dict[str, Case] = {
     ),
 }
 
-BUGS = {
-    "infinite_count": "BUG: sim/params.py check_value accepts .inf for whole-number (kind: int) "
-    "parameters; the model then crashes with OverflowError (exit 1, traceback)",
-    "extends_missing_file": "BUG: sim/scenario.py _load_chain reports a missing parent only as "
-    "'PARENT: file not found', without the child file or its `extends` field",
-    "baseline_names_no_scenario": "BUG: sim/cli.py cmd_run silently ignores a --baseline that "
-    "names none of the scenarios (baseline = None), so every diff column is NaN and exit is 0",
-}
+BUGS: dict[str, str] = {}  # case id -> known bug (strict xfail); none open
 
 
 def _params():
@@ -311,12 +304,6 @@ def test_extends_missing_file_exits_2_naming_the_missing_parent(tmp_path, monkey
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    reason="BUG: sim/scenario.py _load_chain validates each file alone against ScenarioFile, whose "
-    "PopulationSpec requires `size`, so a child that extends a parent gets a spurious "
-    "'population.size: is required' beside its real problem",
-    strict=True,
-)
 def test_child_population_typo_is_the_only_problem_reported(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "parent.yaml").write_text(valid("parent"))

@@ -93,12 +93,6 @@ def test_delayed_discharges_count_stays_that_waited_a_midnight(run):
     assert run.daily["delayed_discharges"].sum() == waited
 
 
-@pytest.mark.xfail(
-    reason="BUG: sim/model.py IPCModel._apply_hospital_day sends every A&E attender who is not "
-    "admitted (log.ae_left) and every non-P3 discharge to Location.HOME, so a care-home "
-    "resident loses their care-home place after any hospital visit",
-    strict=True,
-)
 def test_care_home_residents_return_to_the_care_home_after_hospital():
     overrides = {
         "pathway.share_p3": 0.6,

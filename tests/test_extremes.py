@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import pytest
 import yaml
 from conftest import simulate, small_scenario
 
@@ -93,12 +92,6 @@ def test_a_full_hospital_admits_fewer_patients_than_an_ample_one():
     assert full.daily["in_hospital"].iloc[-1] > ample.daily["in_hospital"].iloc[-1]
 
 
-@pytest.mark.xfail(
-    reason="BUG: sim/model.py IPCModel._record reports ae_wait_hours as the mean of waits that "
-    "ended today (log.ae_waits), and 0.0 when none did, so a gridlocked A&E where nobody "
-    "reaches a cubicle reports zero waiting",
-    strict=True,
-)
 def test_a_gridlocked_ae_does_not_report_zero_waits():
     """One bed, held by background demand: no cohort patient is ever admitted, the cubicles
     fill with patients waiting for a bed, and later attenders wait for days."""
