@@ -52,7 +52,7 @@ class Health:
         extra_conditions = np.maximum(p.n_conditions[ids] - 1, 0)
         return (
             self._frailty_hr[p.frailty[ids]]
-            * activation_rr(p.activation[ids], self.params)
+            * activation_rr(np.minimum(p.activation[ids] + p.activation_boost[ids], 4.0), self.params)
             * self.params["crisis.condition_rr"] ** extra_conditions
             * p.propensity[ids]
         )

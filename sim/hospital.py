@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -92,7 +93,7 @@ class DayLog:
     ae_left: list[int] = field(default_factory=list)  # attendances not admitted, gone home
     ae_waits: list[float] = field(default_factory=list)  # days from arrival to cubicle
     admitted: list[int] = field(default_factory=list)
-    short_stays: int = 0
+    short_stayers: list[int] = field(default_factory=list)  # admitted for zero or one day
     finished: list[Discharge] = field(default_factory=list)
 
 
@@ -146,6 +147,8 @@ class AcuteHospital:
         self.waiting_for_bed = 0  # admitted patients held in A&E because no bed is free
         self._waiting_since: dict[int, float] = {}  # person -> arrival, while queueing for a cubicle
         self.log = DayLog()
+        # Asked at the medically fit point: (person, planned pathway, now) -> pathway needed.
+        self.on_fit: Callable[[int, int, float], int] | None = None
 
     # --- capacity, set at the start of each day ---------------------------------------------
     def open_day_slots(self) -> None:
@@ -246,9 +249,11 @@ class AcuteHospital:
         self.in_bed += 1
         self.log.admitted.append(person)
         if stay != Stay.LONG:
-            self.log.short_stays += 1
+            self.log.short_stayers.append(person)
         yield env.timeout(los)
         fit = env.now
+        if not dies and self.on_fit is not None:
+            pathway = self.on_fit(person, pathway, fit)
         if not dies and pathway in self._slots:
             self.delayed += 1
             yield self._slots[pathway].get(1)

@@ -2,7 +2,8 @@
 
 A lever is set up once, acts each day after the hospital, and reports its metrics. It may
 also change how the day goes for the people it reaches, through the hooks below; each hook's
-neutral answer (None or no change) leaves the model exactly as the baseline, draw for draw.
+neutral answer (None, or the pathway unchanged) leaves the model exactly as the baseline,
+draw for draw.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.hospital import AttendancePlan
     from sim.model import IPCModel
 
 
@@ -36,8 +36,16 @@ class Intervention:
         """Per-person weekly hours of carer respite, or None for none."""
         return None
 
-    def adjust_plan(self, plan: AttendancePlan) -> None:
-        """Change today's attendance plans in place (e.g. pre-arranged discharge support)."""
+    def rehab_uptake_multiplier(self) -> np.ndarray | None:
+        """Per-person multiplier on the pulmonary-rehab start rate, or None for no change."""
+        return None
+
+    def discharge_pathway(self, person: int, pathway: int, now: float) -> int:
+        """The pathway a medically fit patient actually needs (e.g. support already arranged)."""
+        return pathway
+
+    def on_admission(self, people: np.ndarray) -> None:
+        """Hear who was admitted today."""
 
     def on_discharge(self, people: np.ndarray, pathways: np.ndarray) -> None:
         """Hear who left hospital today and by which pathway."""
@@ -46,5 +54,5 @@ class Intervention:
         """The lever's daily work (after the hospital has run the day)."""
 
     def report(self) -> dict[str, float]:
-        """Today's values of the lever's metrics (see sim.metrics)."""
+        """Today's values of the lever's metrics; costs add to the model's costs."""
         return {}

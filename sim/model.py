@@ -21,10 +21,12 @@ from sim.demography import Demography
 from sim.health import Health, seasonal_factor
 from sim.hospital import AcuteHospital, DayLog, Pathway
 from sim.intervention import Intervention
+from sim.levers import build_levers
 from sim.metrics import READMISSION_WINDOW_DAYS, Recorder
 from sim.network import PeerNetwork, build_peer_network
 from sim.params import Params
 from sim.population import Location, People, synthesise
+from sim.rehab import PulmonaryRehab
 from sim.rng import Streams
 from sim.scenario import Scenario
 
@@ -65,7 +67,6 @@ class HospitalAgent(mesa.Agent):
     def step(self) -> DayLog:
         day = self.model.day
         self.core.set_background_beds(self.background_beds(day))
-        self.core.open_day_slots()
         self.core.run_until(day + 1)
         return self.core.new_day_log()
 
@@ -88,6 +89,10 @@ class SocialCareAgent(mesa.Agent):
         self.p2_until = np.full(n, -1.0)  # day an intermediate-care stay ends
         self._p1_days = p["pathway.p1_package_weeks"]
         self._p2_days = p["pathway.p2_stay_days"]
+
+    def step(self) -> None:
+        """Release today's share of each pathway's weekly capacity to the hospital."""
+        self.model.hospital.core.open_day_slots()
 
     def start_support(self, people: np.ndarray, pathways: np.ndarray, left: np.ndarray) -> None:
         p1 = pathways == Pathway.HOME_SUPPORT
@@ -130,11 +135,21 @@ class IPCModel(mesa.Model):
         self.social_care = SocialCareAgent(self)
         self.hospital = HospitalAgent(self)
         self.costs = Costs(self.params)
-        self.interventions: list[Intervention] = [cls(self) for cls in interventions or []]
+        self.rehab = PulmonaryRehab(self.people, self.params, self.streams)
+        self.interventions: list[Intervention] = build_levers(self) + [
+            cls(self) for cls in interventions or []
+        ]
+        if any(type(i).discharge_pathway is not Intervention.discharge_pathway for i in self.interventions):
+            self.hospital.core.on_fit = self._discharge_pathway
         self.recorder = Recorder(self.days)
         self.last_discharge = np.full(self.people.size, -np.inf)  # time of each person's last discharge
         self._episode_after_crisis = self.params["episode.after_crisis"]
         self._episode_after_discharge = self.params["episode.after_discharge"]
+        self._recent_use_decay = math.log(2) / self.params["care_planning.recent_use_half_life_days"]
+
+    def lever(self, name: str) -> Intervention | None:
+        """The enabled lever called `name`, if any (levers consult each other through this)."""
+        return next((i for i in self.interventions if i.name == name), None)
 
     @cached_property
     def peer_network(self) -> PeerNetwork:
@@ -158,23 +173,44 @@ class IPCModel(mesa.Model):
         arrays = [1.0 - a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
         return math.prod(arrays[1:], start=arrays[0]) if arrays else None
 
+    def _sum(self, hook: str) -> np.ndarray | None:
+        arrays = [a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
+        return sum(arrays[1:], start=arrays[0]) if arrays else None
+
+    def _discharge_pathway(self, person: int, pathway: int, now: float) -> int:
+        for intervention in self.interventions:
+            pathway = intervention.discharge_pathway(person, pathway, now)
+        return pathway
+
+    def recent_use(self, day: int, ids: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """A&E attendances, each decayed by its age (the 'recent use' in risk scores)."""
+        p = self.people
+        return p.recent_use[ids] * np.exp(-self._recent_use_decay * (day - p.recent_use_day[ids]))
+
+    def _note_attendances(self, ids: np.ndarray, day: int) -> None:
+        p = self.people
+        p.recent_use[ids] = self.recent_use(day, ids) + 1.0
+        p.recent_use_day[ids] = day
+        p.ae_count[ids] += 1
+
     # --- the day ----------------------------------------------------------------------------
     def step(self) -> None:
         day, people = self.day, self.people
         died, frailer = self.demography.step()
         self.health.refresh(frailer)
+        rehab_starts = self.rehab.step(day, self._product("rehab_uptake_multiplier"))
 
-        crises = self.health.step(day, self._product("crisis_multiplier"))
-        breakdowns = self.carers.step(self._product("respite_hours"))
+        multiplier = self.rehab.crisis_multiplier(day)
+        levers = self._product("crisis_multiplier")
+        crises = self.health.step(day, multiplier if levers is None else multiplier * levers)
+        breakdowns = self.carers.step(self._sum("respite_hours"))
         crises = np.union1d(crises, breakdowns[people.location[breakdowns] != Location.DEAD])
         managed = self._managed_at_home(crises)
         self.health.start_episode(crises, self._episode_after_crisis)
         to_ae = crises[~managed & (people.location[crises] != Location.DEAD)]
         people.location[to_ae] = Location.HOSPITAL
-        plan = self.planner.plan(people, to_ae, day)
-        for intervention in self.interventions:
-            intervention.adjust_plan(plan)
-        self.hospital.core.admit_plan(plan)
+        self._note_attendances(to_ae, day)
+        self.hospital.core.admit_plan(self.planner.plan(people, to_ae, day))
 
         self.social_care.step()
         log = self.hospital.step()
@@ -185,11 +221,14 @@ class IPCModel(mesa.Model):
 
         self._record(
             day,
-            to_ae.size,
-            crises.size,
-            int(managed.sum()),
-            died.size + hospital_deaths,
-            breakdowns.size,
+            {
+                "crises": crises.size,
+                "crises_managed_at_home": int(managed.sum()),
+                "ae_attendances": to_ae.size,
+                "deaths": died.size + hospital_deaths,
+                "carer_breakdowns": breakdowns.size,
+                "rehab_starts": rehab_starts.size,
+            },
             log,
             discharged,
         )
@@ -197,9 +236,13 @@ class IPCModel(mesa.Model):
 
     def _apply_hospital_day(self, log: DayLog) -> tuple[int, dict[str, Any]]:
         people = self.people
+        admitted_today = np.asarray(log.admitted, dtype=np.int64)
+        people.short_stay_count[np.asarray(log.short_stayers, dtype=np.int64)] += 1
+        for intervention in self.interventions:
+            intervention.on_admission(admitted_today)
         # Readmissions: today's admissions within the window of the person's previous discharge
         # (crises are drawn before the hospital runs, so nobody discharged today is readmitted today).
-        since = self.day - np.floor(self.last_discharge[np.asarray(log.admitted, dtype=np.int64)])
+        since = self.day - np.floor(self.last_discharge[admitted_today])
         readmissions = int(np.count_nonzero(since <= READMISSION_WINDOW_DAYS))
         went_back = np.asarray(log.ae_left, dtype=np.int64)
         people.location[went_back] = people.residence[went_back]
@@ -231,52 +274,49 @@ class IPCModel(mesa.Model):
         }
         return int(died.sum()), stays
 
-    def _record(self, day, attendances, crises, managed, deaths, breakdowns, log, stays) -> None:
+    def _record(self, day: int, counts: dict[str, int], log: DayLog, stays: dict[str, Any]) -> None:
         core = self.hospital.core
         waits = core.cubicle_waits()
-        counts = np.bincount(self.people.location, minlength=len(Location))
+        where = np.bincount(self.people.location, minlength=len(Location))
         alive_discharges = ~stays["died"]
         delayed = np.floor(stays["left"]) > np.floor(stays["fit"])
         p1_active, p2_active = self.social_care.active(day)
         background = core.background_in_bed
         values = {
-            "crises": crises,
-            "crises_managed_at_home": managed,
-            "ae_attendances": attendances,
+            **counts,
             "emergency_admissions": len(log.admitted),
-            "short_stay_admissions": log.short_stays,
+            "short_stay_admissions": len(log.short_stayers),
             "discharges": int(alive_discharges.sum()),
             "length_of_stay_days": float((stays["left"] - stays["admitted"])[alive_discharges].sum()),
             "bed_days": core.in_bed,
             "dtoc_days": core.delayed,
             "readmissions_30d": stays["readmissions"],
             "delayed_discharges": int((delayed & alive_discharges).sum()),
-            "deaths": deaths,
             "care_home_admissions": int((alive_discharges & (stays["pathway"] == Pathway.CARE_HOME)).sum()),
-            "carer_breakdowns": breakdowns,
             "ae_wait_hours": float(np.mean(waits)) * 24.0 if waits else 0.0,
             "ae_waiting_for_bed": core.waiting_for_bed,
-            "alive": int(self.people.size - counts[Location.DEAD]),
-            "at_home": int(counts[Location.HOME]),
-            "in_hospital": int(counts[Location.HOSPITAL]),
-            "in_care_home": int(counts[Location.CARE_HOME]),
+            "alive": int(self.people.size - where[Location.DEAD]),
+            "at_home": int(where[Location.HOME]),
+            "in_hospital": int(where[Location.HOSPITAL]),
+            "in_care_home": int(where[Location.CARE_HOME]),
             "hospital_bed_days": core.beds_in_use,
             "hospital_bed_occupancy": core.beds_in_use / core.bed_capacity,
             "hospital_dtoc_days": core.delayed + background * self.hospital.background_delayed_share,
         }
         values.update(
             self.costs.day(
-                attendances=attendances,
+                attendances=counts["ae_attendances"],
                 admissions=len(log.admitted),
                 stays_to_fit=stays["fit"] - stays["admitted"],
                 delayed_patients=core.delayed,
                 p1_active=p1_active,
                 p2_active=p2_active,
-                care_home_residents=int(counts[Location.CARE_HOME]),
+                care_home_residents=int(where[Location.CARE_HOME]),
             )
         )
         for intervention in self.interventions:
-            values.update(intervention.report())
+            for name, value in intervention.report().items():
+                values[name] = values.get(name, 0.0) + value  # costs add up across payers' sources
         self.recorder.record(day, values)
 
     def run(self) -> None:

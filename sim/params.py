@@ -33,6 +33,7 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "hours": (1 / 24.0, 0.0, math.inf),
     "weeks": (7.0, 0.0, math.inf),
     "hours per week": (1.0, 0.0, math.inf),
+    "staff hours": (1.0, 0.0, math.inf),  # effort, not elapsed time: not converted
     "day of year": (1.0, 0.0, 366.0),
     "GBP": (1.0, 0.0, math.inf),
     "GBP per hour": (1.0, 0.0, math.inf),

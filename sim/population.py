@@ -139,4 +139,28 @@ def synthesise(size: int, params: Params, streams: Streams) -> People:
     people.add_column("episode", np.zeros(size))
     people.add_column("location", np.full(size, Location.HOME, dtype=np.int8))
     people.add_column("residence", np.full(size, Location.HOME, dtype=np.int8))  # home or care home
+    add_service_columns(people)
     return people
+
+
+NEVER = -np.inf  # "no such day yet" for day-stamped columns
+
+
+def add_service_columns(people: People) -> None:
+    """Use of services and IPC status: zero or empty for everyone at the start, so the columns
+    exist whichever levers a scenario switches on."""
+    n = people.size
+    people.add_column("ae_count", np.zeros(n, dtype=np.int32))  # A&E attendances so far
+    people.add_column("short_stay_count", np.zeros(n, dtype=np.int32))  # zero/one-day admissions
+    people.add_column("recent_use", np.zeros(n))  # decaying count of attendances (risk scores)
+    people.add_column("recent_use_day", np.full(n, NEVER))
+    people.add_column("rehab_until", np.full(n, NEVER))  # pulmonary rehab lowers risk until
+    people.add_column("activation_boost", np.zeros(n))  # PAM levels added by peer support
+    people.add_column("plan_day", np.full(n, NEVER))  # day a care plan was completed
+    people.add_column("phb_budget", np.zeros(n))  # annual budget in payment (GBP), 0 if none
+    people.add_column("advocate_until", np.full(n, NEVER))
+    people.add_column("peer_until", np.full(n, NEVER))  # member of a peer group until
+
+
+def has_plan(people: People) -> np.ndarray:
+    return np.isfinite(people.plan_day)

@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +35,69 @@ class PopulationSpec(_Strict):
     size: int = Field(ge=MIN_POPULATION, le=MAX_POPULATION)
 
 
+Targeting = Literal["highest_risk", "post_discharge", "random"]
+FrailtyClass = Literal["fit", "mild", "moderate", "severe"]
+MAX_STAFF = 100_000
+
+
+class CarePlanningSpec(_Strict):
+    """Personalised care and support planning by GP care co-ordinators."""
+
+    enabled: bool = False
+    coordinators: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
+    targeting: Targeting = "highest_risk"
+    target_plans: int = Field(default=2000, ge=0, le=10_000_000)  # commissioned plans
+
+
+class PHBSpec(_Strict):
+    """Personal health budgets, offered to plan holders who meet the rules."""
+
+    enabled: bool = False
+    target_budgets: int = Field(default=400, ge=0, le=10_000_000)  # commissioned budgets
+    min_frailty: FrailtyClass = "fit"
+    min_conditions: int = Field(default=1, ge=0, le=30)
+
+
+class PeerSupportSpec(_Strict):
+    """Peer support groups run with the voluntary sector."""
+
+    enabled: bool = False
+    groups: float = Field(default=0, ge=0, le=MAX_STAFF)
+
+
+class AdvocacySpec(_Strict):
+    """Independent advocacy and brokerage."""
+
+    enabled: bool = False
+    advocates: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
+    serve_low_activation: bool = True  # PAM levels 1-2
+    serve_no_carer: bool = True
+
+
+class InterventionsSpec(_Strict):
+    """The four IPC levers; staff, groups and targets are for the reference cohort and scale
+    with population size like every capacity."""
+
+    care_planning: CarePlanningSpec = Field(default_factory=CarePlanningSpec)
+    phb: PHBSpec = Field(default_factory=PHBSpec)
+    peer_support: PeerSupportSpec = Field(default_factory=PeerSupportSpec)
+    advocacy: AdvocacySpec = Field(default_factory=AdvocacySpec)
+
+
+def _intervention_rules(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """Cross-field rules between levers. Returns (field, message) pairs."""
+    levers = InterventionsSpec.model_validate(spec)
+    problems = []
+    if levers.phb.enabled and not levers.care_planning.enabled:
+        problems.append(
+            (
+                "interventions.phb.enabled",
+                "needs interventions.care_planning.enabled: a care plan is the gateway to a budget",
+            )
+        )
+    return problems
+
+
 class PopulationPart(_Strict):
     """The cohort as one file in an `extends` chain may give it (size may be inherited)."""
 
@@ -49,6 +112,7 @@ class ScenarioFile(_Strict):
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationPart | None = None
+    interventions: InterventionsSpec | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -59,6 +123,7 @@ class ResolvedScenario(_Strict):
     description: str = ""
     horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationSpec
+    interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -73,6 +138,11 @@ class Scenario:
     overrides: dict[str, float]
     source: str
     chain: list[str] = field(default_factory=list)
+    interventions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def levers(self) -> InterventionsSpec:
+        return InterventionsSpec.model_validate(self.interventions)
 
     @property
     def params(self) -> Params:
@@ -85,6 +155,7 @@ class Scenario:
             "description": self.description,
             "horizon_days": self.horizon_days,
             "population": {"size": self.population_size},
+            "interventions": self.levers.model_dump(),
             "parameters": self.params.as_source_dict(),
         }
 
@@ -107,6 +178,7 @@ class Scenario:
             population_size=int(data["population"]["size"]),
             overrides={k: float(v) for k, v in data.get("parameters", {}).items()},
             source=source,
+            interventions=data.get("interventions", {}),
         )
 
 
@@ -123,6 +195,9 @@ _PHRASES = {
     "missing": "is required",
     "extra_forbidden": "unknown key",
     "string_pattern_mismatch": "must be letters, digits, '_', '-' or '.'",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number",
+    "literal_error": "must be one of {expected}",
 }
 
 
@@ -271,6 +346,7 @@ def load_scenario(path: str | Path) -> Scenario:
             params = {n: spec.value for n, spec in REGISTRY.items()}
             params.update(data.get("parameters", {}))
             problems += [Problem(shown, f"parameters.{f}", m) for f, m in check_share_groups(params)]
+            problems += [Problem(shown, f, m) for f, m in _intervention_rules(data.get("interventions", {}))]
     if problems:
         raise InputError(_unique(problems))
     resolved = ResolvedScenario.model_validate(data)
@@ -282,6 +358,7 @@ def load_scenario(path: str | Path) -> Scenario:
         overrides={k: float(v) for k, v in resolved.parameters.items()},
         source=shown,
         chain=chain,
+        interventions=resolved.interventions.model_dump(),
     )
 
 

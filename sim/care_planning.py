@@ -1,0 +1,269 @@
+"""Personalised care and support planning by GP care co-ordinators.
+
+Practices identify people by a targeting rule at weekly MDT meetings; those who accept wait
+in their co-ordinator's queue; co-ordinators (Mesa agents) spend limited hours on reviews
+first, then new plans. A completed plan may raise activation, adds crisis contingency (a
+share of crises managed without A&E) and raises pulmonary-rehab uptake for COPD.
+
+The lever also measures its caseload the way the site did: A&E attendances and one-day
+admissions in the quarter before each plan against the quarter after. That before/after
+figure includes regression to the mean and is reported beside, never instead of, the
+paired causal effect against the baseline (evidence.md 5b).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.intervention import Intervention
+from sim.population import Location
+from sim.scenario import CarePlanningSpec
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
+
+IDENTIFY_EVERY_DAYS = 7  # practices refer at weekly MDT meetings
+CASELOAD_WINDOW_DAYS = 91  # the 100 Day Challenge compared quarters before and after
+NONE, REFERRED, DECLINED, PLANNED = 0, 1, 2, 3
+
+
+class Coordinator(mesa.Agent):
+    """A GP care co-ordinator: a queue of referred people and limited hours each day."""
+
+    def __init__(self, model: IPCModel, lever: CarePlanning, hours_per_day: float):
+        super().__init__(model)
+        self.lever = lever
+        self.hours_per_day = hours_per_day
+        self.queue: deque[int] = deque()
+        self.reviews: deque[tuple[float, int]] = deque()  # (due day, person), due order
+        self._task: tuple[str, int] | None = None  # ("plan" | "review", person)
+        self._task_hours_left = 0.0
+
+    def _next_task(self, day: int) -> bool:
+        alive = self.model.people.location != Location.DEAD
+        while self.reviews and self.reviews[0][0] <= day:
+            _, person = self.reviews.popleft()
+            if alive[person]:
+                self._task, self._task_hours_left = ("review", person), self.lever.review_hours
+                return True
+        while self.queue:
+            person = self.queue.popleft()
+            if alive[person]:
+                self._task, self._task_hours_left = ("plan", person), self.lever.plan_hours
+                return True
+        return False
+
+    def step(self) -> None:
+        """Spend today's hours: reviews that are due first, then plans in referral order."""
+        day = self.model.day
+        hours = self.hours_per_day
+        while hours > 0:
+            if self._task is None and not self._next_task(day):
+                break
+            spent = min(hours, self._task_hours_left)
+            hours -= spent
+            self._task_hours_left -= spent
+            if self._task_hours_left <= 1e-9:
+                kind, person = self._task
+                self._task = None
+                if kind == "plan":
+                    self.lever.complete_plan(person, day)
+                else:
+                    self.lever.reviews_done += 1
+                self.reviews.append((day + self.lever.review_days, person))
+
+
+class CarePlanning(Intervention):
+    """The care-planning lever: identification, acceptance, co-ordinators' work, effects."""
+
+    name = "care_planning"
+
+    def __init__(self, model: IPCModel, spec: CarePlanningSpec):
+        super().__init__(model)
+        p = model.params
+        self.spec = spec
+        self.fte = spec.coordinators * model.scale
+        self.target = round(spec.target_plans * model.scale)
+        self.plan_hours = p["care_planning.hours_per_plan"]
+        self.review_hours = p["care_planning.review_hours"]
+        self.review_days = p["care_planning.review_weeks"]
+        self._referral_rate = p["care_planning.referrals_per_coordinator_week"] * self.fte
+        self._referral_carry = 0.0
+        self._acceptance = p["care_planning.acceptance"]
+        self._advocacy_rr = p["advocacy.uptake_rr"]
+        self._activation_gain = p["care_planning.activation_gain"]
+        self._contingency = p["care_planning.contingency_share"]
+        self._rehab_rr = p["care_planning.rehab_uptake_rr"]
+        self._peer_referral = p["peer_support.referral_share"]
+        self._window = p["care_planning.post_discharge_window_days"]
+        self._risk_weights = (
+            np.log(np.array([1.0] + [p[f"crisis.frailty_hr_{c}"] for c in ("mild", "moderate", "severe")])),
+            math.log(p["crisis.condition_rr"]),
+            p["care_planning.risk_recent_use_weight"],
+        )
+        weekly_hours = p["care_planning.hours_per_week"]  # hours per week, not converted
+        self._paid_hours_per_day = self.fte * weekly_hours / 7.0
+        self._hour_cost = p["costs.coordinator_hour"]
+        agents = math.ceil(self.fte - 1e-9) if self.fte > 0 else 0
+        self.coordinators = [
+            Coordinator(model, self, self._paid_hours_per_day / agents) for _ in range(agents)
+        ]
+        people = model.people
+        self.status = np.zeros(people.size, dtype=np.int8)
+        self._owner = people.practice % max(agents, 1)  # each practice's co-ordinator
+        self.completed_total = 0
+        self.reviews_done = 0
+        self._today: dict[str, float] = {}
+        # Caseload before/after, measured like the site: weekly snapshots of use counts.
+        self._snapshots: deque[tuple[np.ndarray, np.ndarray]] = deque(
+            maxlen=CASELOAD_WINDOW_DAYS // IDENTIFY_EVERY_DAYS + 1
+        )
+        self._open_windows: deque[tuple[int, int, int, int, int, int]] = deque()
+
+    # --- hooks ------------------------------------------------------------------------------
+    def planned(self) -> np.ndarray:
+        return self.status == PLANNED
+
+    def managed_at_home(self) -> np.ndarray | None:
+        return np.where(self.planned(), self._contingency, 0.0) if self._contingency > 0 else None
+
+    def rehab_uptake_multiplier(self) -> np.ndarray | None:
+        return np.where(self.planned(), self._rehab_rr, 1.0) if self._rehab_rr != 1.0 else None
+
+    # --- daily work ---------------------------------------------------------------------------
+    def step(self, day: int) -> None:
+        self._today = dict.fromkeys(
+            ("plans_completed", "care_plan_referrals", "community_group_referrals"), 0.0
+        )
+        self._today.update(
+            caseload_people=0.0,
+            caseload_ae_before=0.0,
+            caseload_ae_after=0.0,
+            caseload_short_before=0.0,
+            caseload_short_after=0.0,
+        )
+        reviews_before = self.reviews_done
+        if day % IDENTIFY_EVERY_DAYS == 0:
+            people = self.model.people
+            self._snapshots.append((people.ae_count.copy(), people.short_stay_count.copy()))
+            if self.coordinators:
+                self._identify(day)
+        for coordinator in self.coordinators:
+            coordinator.step()
+        self._close_windows(day)
+        self._today["plan_reviews"] = float(self.reviews_done - reviews_before)
+
+    def _eligible(self) -> np.ndarray:
+        people = self.model.people
+        return (
+            (self.status == NONE) & (people.residence == Location.HOME) & (people.location != Location.DEAD)
+        )
+
+    def _score(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """Higher = offered first. The tiny hashed term breaks ties without favouring low ids."""
+        people = self.model.people
+        tie = self.model.streams.uniform("care_planning.tiebreak", day, ids)
+        rule = self.spec.targeting
+        if rule == "random":
+            return tie
+        if rule == "post_discharge":
+            return -(day - self.model.last_discharge[ids]) + 1e-3 * tie
+        frailty, condition, recent = self._risk_weights
+        return (
+            frailty[people.frailty[ids]]
+            + condition * people.n_conditions[ids]
+            + recent * np.log1p(self.model.recent_use(day, ids))
+            + 1e-6 * tie
+        )
+
+    def _identify(self, day: int) -> None:
+        """This week's referrals, by the targeting rule, up to the commissioned number."""
+        self._referral_carry += self._referral_rate * IDENTIFY_EVERY_DAYS
+        wanted = math.floor(self._referral_carry)
+        self._referral_carry -= wanted
+        in_progress = int(np.count_nonzero(self.status == REFERRED))
+        wanted = min(wanted, max(self.target - self.completed_total - in_progress, 0))
+        eligible = self._eligible()
+        if self.spec.targeting == "post_discharge":
+            eligible &= day - self.model.last_discharge <= self._window
+        ids = np.flatnonzero(eligible)
+        if wanted <= 0 or ids.size == 0:
+            return
+        if ids.size > wanted:
+            score = self._score(ids, day)
+            ids = ids[np.argpartition(-score, wanted - 1)[:wanted]]
+        ids = np.sort(ids)
+        self._today["care_plan_referrals"] = float(ids.size)
+        advocacy = self.model.lever("advocacy")
+        if advocacy is not None:
+            advocacy.allocate(ids, day)
+        p_accept = self._acceptance * np.where(
+            self.model.people.advocate_until[ids] > day, self._advocacy_rr, 1.0
+        )
+        accepted = self.model.streams.uniform("care_planning.accept", day, ids) < np.minimum(p_accept, 1.0)
+        self.status[ids[~accepted]] = DECLINED
+        self.status[ids[accepted]] = REFERRED
+        for person in ids[accepted]:
+            self.coordinators[self._owner[person]].queue.append(int(person))
+
+    def complete_plan(self, person: int, day: int) -> None:
+        """A finished plan: status, activation, contingency (via the hook), group referral."""
+        model, people = self.model, self.model.people
+        self.status[person] = PLANNED
+        people.plan_day[person] = day
+        self.completed_total += 1
+        self._today["plans_completed"] += 1
+        one = np.array([person])
+        if people.activation[person] < 4 and model.streams.uniform("care_planning.activation", day, one)[
+            0
+        ] < (self._activation_gain):
+            people.activation[person] += 1
+            model.health.refresh(one)
+        if model.streams.uniform("care_planning.peer_referral", day, one)[0] < self._peer_referral:
+            self._today["community_group_referrals"] += 1
+            peer = model.lever("peer_support")
+            if peer is not None:
+                peer.refer(one, day)
+        self._open_window(person, day)
+
+    # --- caseload before/after (the site's measure) ------------------------------------------
+    def _open_window(self, person: int, day: int) -> None:
+        if len(self._snapshots) < self._snapshots.maxlen:
+            return  # not a full quarter of history yet
+        people = self.model.people
+        old_ae, old_short = self._snapshots[0]
+        ae_now, short_now = int(people.ae_count[person]), int(people.short_stay_count[person])
+        self._open_windows.append(
+            (
+                day + CASELOAD_WINDOW_DAYS,
+                person,
+                ae_now - int(old_ae[person]),
+                short_now - int(old_short[person]),
+                ae_now,
+                short_now,
+            )
+        )
+
+    def _close_windows(self, day: int) -> None:
+        people = self.model.people
+        while self._open_windows and self._open_windows[0][0] <= day:
+            _, person, ae_before, short_before, ae_then, short_then = self._open_windows.popleft()
+            self._today["caseload_people"] += 1
+            self._today["caseload_ae_before"] += ae_before
+            self._today["caseload_short_before"] += short_before
+            self._today["caseload_ae_after"] += int(people.ae_count[person]) - ae_then
+            self._today["caseload_short_after"] += int(people.short_stay_count[person]) - short_then
+
+    def report(self) -> dict[str, float]:
+        alive = self.model.people.location != Location.DEAD
+        return {
+            **self._today,
+            "plans_active": float(np.count_nonzero(self.planned() & alive)),
+            "care_plan_queue": float(sum(len(c.queue) for c in self.coordinators)),
+            "cost_programme": self._paid_hours_per_day * self._hour_cost,
+        }
