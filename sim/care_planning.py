@@ -186,7 +186,8 @@ class CarePlanning(Intervention):
         self._referral_carry += self._referral_rate * IDENTIFY_EVERY_DAYS
         wanted = math.floor(self._referral_carry)
         self._referral_carry -= wanted
-        in_progress = int(np.count_nonzero(self.status == REFERRED))
+        alive = self.model.people.location != Location.DEAD
+        in_progress = int(np.count_nonzero((self.status == REFERRED) & alive))
         wanted = min(wanted, max(self.target - self.completed_total - in_progress, 0))
         eligible = self._eligible()
         if self.spec.targeting == "post_discharge":

@@ -136,6 +136,7 @@ class IPCModel(mesa.Model):
         self.hospital = HospitalAgent(self)
         self.costs = Costs(self.params)
         self.rehab = PulmonaryRehab(self.people, self.params, self.streams)
+        self._lever_start = scenario.levers.start_day
         self.interventions: list[Intervention] = build_levers(self) + [
             cls(self) for cls in interventions or []
         ]
@@ -146,6 +147,11 @@ class IPCModel(mesa.Model):
         self._episode_after_crisis = self.params["episode.after_crisis"]
         self._episode_after_discharge = self.params["episode.after_discharge"]
         self._recent_use_decay = math.log(2) / self.params["care_planning.recent_use_half_life_days"]
+
+    @property
+    def levers_started(self) -> bool:
+        """Levers act (and cost) from the scenario's `interventions.start_day`."""
+        return self.day >= self._lever_start
 
     def lever(self, name: str) -> Intervention | None:
         """The enabled lever called `name`, if any (levers consult each other through this)."""
@@ -216,8 +222,9 @@ class IPCModel(mesa.Model):
         log = self.hospital.step()
         hospital_deaths, discharged = self._apply_hospital_day(log)
 
-        for intervention in self.interventions:
-            intervention.step(day)
+        if self.levers_started:
+            for intervention in self.interventions:
+                intervention.step(day)
 
         self._record(
             day,
@@ -238,7 +245,7 @@ class IPCModel(mesa.Model):
         people = self.people
         admitted_today = np.asarray(log.admitted, dtype=np.int64)
         people.short_stay_count[np.asarray(log.short_stayers, dtype=np.int64)] += 1
-        for intervention in self.interventions:
+        for intervention in self.interventions if self.levers_started else ():
             intervention.on_admission(admitted_today)
         # Readmissions: today's admissions within the window of the person's previous discharge
         # (crises are drawn before the hospital runs, so nobody discharged today is readmitted today).
@@ -314,7 +321,7 @@ class IPCModel(mesa.Model):
                 care_home_residents=int(where[Location.CARE_HOME]),
             )
         )
-        for intervention in self.interventions:
+        for intervention in self.interventions if self.levers_started else ():
             for name, value in intervention.report().items():
                 values[name] = values.get(name, 0.0) + value  # costs add up across payers' sources
         self.recorder.record(day, values)

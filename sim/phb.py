@@ -106,9 +106,11 @@ class PersonalHealthBudgets(Intervention):
         self._today["phbs_started"] = float(ready.size)
 
     def _offer(self, day: int) -> None:
-        """Offer budgets to eligible plan holders, earliest plans first, up to the target."""
+        """Offer budgets to eligible plan holders, earliest plans first, until the budgets
+        started or being set up reach the commissioned number."""
         model, people = self.model, self.model.people
-        room = self.target - int(np.count_nonzero((self.status == SETTING_UP) | (self.status == ACTIVE)))
+        setting_up = (self.status == SETTING_UP) & (people.location != Location.DEAD)
+        room = self.target - self.started_total - int(np.count_nonzero(setting_up))
         if room <= 0:
             return
         eligible = (

@@ -78,6 +78,7 @@ class InterventionsSpec(_Strict):
     """The four IPC levers; staff, groups and targets are for the reference cohort and scale
     with population size like every capacity."""
 
+    start_day: int = Field(default=0, ge=0, le=MAX_HORIZON_DAYS)  # levers act from this day
     care_planning: CarePlanningSpec = Field(default_factory=CarePlanningSpec)
     phb: PHBSpec = Field(default_factory=PHBSpec)
     peer_support: PeerSupportSpec = Field(default_factory=PeerSupportSpec)
