@@ -85,7 +85,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.batch import combine, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
-    from sim.summary import summarise
+    from sim.summary import milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
     problems: list[Problem] = []
@@ -125,12 +125,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 130
     daily = combine(tasks, frames)
     summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
-    extra = {}
+    reached = milestones(daily, {s.name: s.scale_targets() for s in scenarios if s.scale_targets()})
+    summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
+    extra = {"milestones.csv": reached} if not reached.empty else {}
     if baseline is not None:
         extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
     info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
     write_run(out, scenarios, daily, summary, info, extra)
     print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {args.reps} replicates) to {out}")
+    for row in reached.itertuples():
+        when = (
+            f"day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}]"
+            if row.status == "reached"
+            else f"not reached ({row.replicates_reached} of {row.replicates} replicates)"
+        )
+        print(f"{row.scenario}: {row.target:g} {row.of}: {when}")
     if "baseline_check.csv" in extra:
         check = extra["baseline_check.csv"]
         print("\nbaseline against public figures (model mean [95% interval] | public range):")

@@ -145,6 +145,16 @@ class Scenario:
     def levers(self) -> InterventionsSpec:
         return InterventionsSpec.model_validate(self.interventions)
 
+    def scale_targets(self) -> dict[str, float]:
+        """The scale-up targets of the enabled levers, scaled to this population's size."""
+        scale = self.population_size / self.params.source_value("population.reference_size")
+        levers, targets = self.levers, {}
+        if levers.care_planning.enabled:
+            targets["days_to_plan_target"] = round(levers.care_planning.target_plans * scale)
+        if levers.phb.enabled:
+            targets["days_to_budget_target"] = round(levers.phb.target_budgets * scale)
+        return targets
+
     @property
     def params(self) -> Params:
         return Params(self.overrides)

@@ -11,6 +11,7 @@ from sim.metrics import FLOW, KIND, METRIC_NAMES
 
 DAYS_PER_YEAR = 365.25
 PER_1000 = "_per_1000"
+SUMMARY_COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
 
 
 def per_replicate(daily: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
@@ -56,7 +57,60 @@ def summarise(daily: pd.DataFrame, sizes: dict[str, int], baseline: str | None) 
             paired = values.to_numpy() - wide.loc[(baseline, metric)].to_numpy()
             diff = interval(paired)
         rows.append((scenario, metric, mean, lo, hi, *diff))
-    return pd.DataFrame(
-        rows,
-        columns=["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"],
-    )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+MILESTONES = (
+    ("days_to_plan_target", "plans_completed", "care plans"),
+    ("days_to_budget_target", "phbs_started", "personal health budgets"),
+)
+
+
+def days_to_reach(daily: pd.DataFrame, metric: str, target: float) -> pd.Series:
+    """Per replicate, the day (counting from 1) on which the running total of `metric` first
+    reaches `target`; NaN where it never does within the horizon."""
+    result = {}
+    for rep, d in daily.sort_values("day").groupby("replicate", sort=True):
+        running = d[metric].cumsum().to_numpy()
+        hit = np.flatnonzero(running >= target)
+        result[rep] = float(d["day"].to_numpy()[hit[0]] + 1) if target > 0 and hit.size else np.nan
+    return pd.Series(result, dtype=float)
+
+
+def milestones(daily: pd.DataFrame, targets: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """Time to the scale-up targets per scenario: `targets[scenario][metric_name] = target`.
+    A target counts as reached only if every replicate reaches it within the horizon."""
+    rows = []
+    for scenario, wanted in targets.items():
+        d = daily[daily["scenario"] == scenario]
+        for name, metric, label in MILESTONES:
+            if name not in wanted:
+                continue
+            days = days_to_reach(d, metric, wanted[name])
+            reached = int(days.notna().sum())
+            mean, lo, hi = interval(days.to_numpy()) if reached == days.size else (np.nan,) * 3
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "milestone": name,
+                    "target": wanted[name],
+                    "of": label,
+                    "replicates_reached": reached,
+                    "replicates": int(days.size),
+                    "days_mean": mean,
+                    "days_lo95": lo,
+                    "days_hi95": hi,
+                    "status": "reached" if reached == days.size else "not reached",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def milestone_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The milestones as summary.csv rows (NaN where not reached in every replicate)."""
+    if table.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    rows = table.rename(
+        columns={"milestone": "metric", "days_mean": "mean", "days_lo95": "lo95", "days_hi95": "hi95"}
+    )[["scenario", "metric", "mean", "lo95", "hi95"]]
+    return rows.assign(diff_mean=np.nan, diff_lo95=np.nan, diff_hi95=np.nan)
