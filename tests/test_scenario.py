@@ -15,7 +15,7 @@ def test_shipped_baseline_validates_with_the_stockton_cohort_size():
 
     assert scenario.name == "baseline"
     assert scenario.population_size == 11989
-    assert scenario.horizon_days == 365
+    assert scenario.horizon_days == 730  # the two-year scale-up horizon
     assert scenario.overrides == {}
 
 
