@@ -10,6 +10,7 @@ Mesa agents), run seconds (`model.run()` over the horizon), agent-days per secon
     .venv/bin/python benchmarks/bench_model.py                       # 12k, 120k, 1M x 365 days
     .venv/bin/python benchmarks/bench_model.py --sizes 12000 --repeat 5 --json out.json
     .venv/bin/python benchmarks/bench_model.py --profile 1000000     # 60 days: phases + cProfile
+    .venv/bin/python benchmarks/bench_model.py --scenario scenarios/at_scale.yaml --sizes 12000
 
 `--profile SIZE` runs two models of SIZE people for 60 days in one pinned child: the first
 with a wall-clock timer around each phase of `IPCModel.step` (no profiler, so the shares are
@@ -111,23 +112,23 @@ def pin(cpu: int) -> None:
             raise SystemExit(f"child expects {key}={value} in its environment (set before numpy)")
 
 
-def build_model(size: int, days: int):
+def build_model(size: int, days: int, scenario_file: Path = BASELINE):
     from sim.model import IPCModel
     from sim.scenario import Scenario, load_scenario
 
-    base = load_scenario(BASELINE)
+    base = load_scenario(scenario_file)
     scenario = Scenario(**{**base.__dict__, "population_size": size, "horizon_days": days})
     return IPCModel(scenario, replicate=0, root_seed=SEED)
 
 
-def child_time(size: int, days: int) -> dict[str, object]:
+def child_time(size: int, days: int, scenario_file: Path) -> dict[str, object]:
     """One replicate: set-up, run, peak memory, and a few annual totals as a sanity check."""
     import sim.model  # noqa: F401  (import cost is not part of set-up)
 
     code = sim_hash()
     rss_after_import = peak_rss_mb()
     t0 = time.perf_counter()
-    model = build_model(size, days)
+    model = build_model(size, days, scenario_file)
     t1 = time.perf_counter()
     cpu1 = cpu_seconds()
     model.run()
@@ -184,6 +185,7 @@ class PhaseTimer:
 PHASES = (
     ("demography", "step", "demography (deaths, frailty)", None),
     ("health", "refresh", "health.refresh (stable hazard)", None),
+    ("rehab", "step", "pulmonary rehab (usual care)", None),
     ("health", "step", "health.step (crisis hazard clock)", None),
     ("carers", "step", "carers (strain, breakdowns)", None),
     ("", "_managed_at_home", "crises managed at home", None),
@@ -197,7 +199,7 @@ PHASES = (
 )
 
 
-def child_profile(size: int, days: int) -> dict[str, object]:
+def child_profile(size: int, days: int, scenario_file: Path) -> dict[str, object]:
     import cProfile
     import io
     import pstats
@@ -206,14 +208,17 @@ def child_profile(size: int, days: int) -> dict[str, object]:
 
     # 1. phase wall-clock, no profiler
     t0 = time.perf_counter()
-    model = build_model(size, days)
+    model = build_model(size, days, scenario_file)
     setup = time.perf_counter() - t0
     timer = PhaseTimer()
     for owner_path, attr, label, _ in PHASES:
         owner = model
         for part in filter(None, owner_path.split(".")):
-            owner = getattr(owner, part)
-        timer.wrap(owner, attr, label)
+            owner = getattr(owner, part, None)
+        if owner is not None:
+            timer.wrap(owner, attr, label)
+    for lever in getattr(model, "interventions", []):
+        timer.wrap(lever, "step", f"lever {type(lever).__name__}.step")
     timer.wrap(model, "step", "whole day (model.step)")
     t0 = time.perf_counter()
     model.run()
@@ -224,7 +229,7 @@ def child_profile(size: int, days: int) -> dict[str, object]:
     del model
 
     # 2. cProfile
-    model = build_model(size, days)
+    model = build_model(size, days, scenario_file)
     profiler = cProfile.Profile()
     t0 = time.perf_counter()
     profiler.enable()
@@ -252,10 +257,10 @@ def child_profile(size: int, days: int) -> dict[str, object]:
 
 
 # --- the parent ---------------------------------------------------------------------------------
-def spawn(mode: str, size: int, days: int, cpu: int) -> dict[str, object]:
+def spawn(mode: str, size: int, days: int, cpu: int, scenario_file: Path) -> dict[str, object]:
     env = {**os.environ, **CHILD_ENV, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, __file__, "--child", mode, "--size", str(size), "--days", str(days),
-           "--cpu", str(cpu)]
+           "--cpu", str(cpu), "--scenario", str(scenario_file)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -361,6 +366,9 @@ def print_profile(result: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--scenario", type=Path, default=BASELINE,
+                        help="scenario file (default scenarios/baseline.yaml); size and days "
+                             "are overridden")
     parser.add_argument("--days", type=int, default=DAYS)
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per size")
     parser.add_argument("--json", type=Path, help="save raw results here")
@@ -375,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         pin(args.cpu)
         work = child_time if args.child == "time" else child_profile
-        print(json.dumps(work(args.size, args.days)))
+        print(json.dumps(work(args.size, args.days, args.scenario.resolve())))
         return 0
 
     info = machine()
@@ -383,10 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, numpy {info['numpy']}, "
           f"mesa {info['mesa']}, simpy {info['simpy']}; git {info['git_commit']} "
           f"(sim/ modified: {info['sim_dirty']}, sim/*.py sha256 {info['sim_sha256']}); "
-          f"load average at start {info['loadavg_at_start'][0]:.2f}; child pinned to CPU {args.cpu}\n")
+          f"load average at start {info['loadavg_at_start'][0]:.2f}; child pinned to CPU {args.cpu}; "
+          f"scenario {args.scenario}\n")
+    info["scenario"] = str(args.scenario)
 
     if args.profile:
-        result = spawn("profile", args.profile, args.profile_days, args.cpu)
+        result = spawn("profile", args.profile, args.profile_days, args.cpu, args.scenario.resolve())
         print_profile(result)
         if args.json:
             args.json.write_text(json.dumps({"machine": info, "profile": result}, indent=2))
@@ -396,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         runs = []
         for rep in range(args.repeat):
-            r = spawn("time", size, args.days, args.cpu)
+            r = spawn("time", size, args.days, args.cpu, args.scenario.resolve())
             runs.append(r)
             print(f"  {size:>9,} people, repeat {rep + 1}/{args.repeat}: set-up {r['setup_s']:.2f} s, "
                   f"run {r['run_s']:.2f} s, peak RSS {r['peak_rss_mb']:,.0f} MB, "

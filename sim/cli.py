@@ -1,4 +1,4 @@
-"""Command line: `ipc-sim run | validate | params`.
+"""Command line: `ipc-sim run | validate | report | params`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
 field, no traceback, nothing written; 1 an unexpected failure.
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+
+    report = sub.add_parser("report", help="write DIR/report.html and DIR/figures/ from a run")
+    report.add_argument("folder", type=Path, metavar="DIR")
 
     params = sub.add_parser("params", help="list every parameter with range, unit and source")
     params.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
@@ -153,7 +156,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "params": cmd_params}
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    page = write_report(args.folder)
+    print(f"report: {page}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "params": cmd_params, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

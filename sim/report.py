@@ -1,0 +1,363 @@
+"""`ipc-sim report DIR`: one self-contained HTML page and PNG figures from a finished run.
+
+The page works offline (figures are embedded) so it can be attached to a board paper. It
+shows the projection with 95% intervals, the scale-up trajectory against the targets, costs
+by payer, annual outcomes per 1,000 people, and - side by side, never mixed - what a
+before/after on the enrolled caseload would show against the causal effect from the paired
+baseline. The appendix lists parameters with sources, seeds and versions (STRESS-ABS).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from sim.errors import InputError, Problem  # noqa: E402
+from sim.params import REGISTRY  # noqa: E402
+
+DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_QUARTER = 365.25 / 4
+HEADLINE = (
+    ("ae_attendances_per_1000", "A&E attendances"),
+    ("emergency_admissions_per_1000", "Emergency admissions"),
+    ("short_stay_admissions_per_1000", "Zero/one-day admissions"),
+    ("bed_days_per_1000", "Occupied bed days"),
+    ("dtoc_days_per_1000", "Delayed transfer (DTOC) days"),
+    ("deaths_per_1000", "Deaths"),
+    ("care_home_admissions_per_1000", "Care-home admissions"),
+    ("carer_breakdowns_per_1000", "Carer breakdowns"),
+    ("cost_nhs_per_1000", "Cost to the NHS (GBP)"),
+    ("cost_social_care_per_1000", "Cost to social care (GBP)"),
+    ("cost_phb_per_1000", "PHB spend (GBP)"),
+    ("cost_programme_per_1000", "IPC programme cost (GBP)"),
+    ("cost_total_per_1000", "Total cost (GBP)"),
+)
+PAYERS = (
+    ("cost_nhs", "NHS"),
+    ("cost_social_care", "Social care"),
+    ("cost_phb", "PHB spend"),
+    ("cost_programme", "Programme"),
+)
+TRAJECTORY = (
+    ("plans_completed", "days_to_plan_target", "Care plans completed"),
+    ("phbs_started", "days_to_budget_target", "Personal health budgets started"),
+)
+
+
+def _read_run(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict[str, dict]]:
+    problems = []
+    for name in ("manifest.json", "daily.parquet", "summary.csv"):
+        if not (folder / name).is_file():
+            problems.append(Problem(str(folder), name, "missing: is this an `ipc-sim run` folder?"))
+    if problems:
+        raise InputError(problems)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    daily = pd.read_parquet(folder / "daily.parquet")
+    summary = pd.read_csv(folder / "summary.csv")
+    resolved = {
+        s["name"]: yaml.safe_load((folder / "scenarios" / f"{s['name']}.yaml").read_text(encoding="utf-8"))
+        for s in manifest["scenarios"]
+    }
+    return manifest, daily, summary, resolved
+
+
+def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and t 95% interval across replicate columns, row by row."""
+    n = values.shape[1]
+    mean = values.mean(axis=1).to_numpy()
+    if n < 2:
+        return mean, mean, mean
+    half = stats.t.ppf(0.975, n - 1) * values.std(axis=1, ddof=1).to_numpy() / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _save(fig: plt.Figure, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def monthly_figure(daily: pd.DataFrame, path: Path) -> str:
+    """Monthly A&E attendances, admissions and DTOC days per scenario with 95% bands."""
+    metrics = (
+        ("ae_attendances", "A&E attendances"),
+        ("emergency_admissions", "Emergency admissions"),
+        ("dtoc_days", "DTOC days"),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    month = (daily["day"] // DAYS_PER_MONTH).astype(int)
+    for ax, (metric, label) in zip(axes, metrics, strict=True):
+        for scenario, d in daily.assign(month=month).groupby("scenario", sort=False):
+            wide = d.pivot_table(index="month", columns="replicate", values=metric, aggfunc="sum")
+            full_months = d.groupby("month")["day"].nunique() >= math.floor(DAYS_PER_MONTH)
+            wide = wide[full_months.reindex(wide.index, fill_value=False)]
+            mean, lo, hi = _band(wide)
+            ax.plot(wide.index + 1, mean, label=scenario)
+            ax.fill_between(wide.index + 1, lo, hi, alpha=0.2)
+        ax.set_title(f"{label} per month")
+        ax.set_xlabel("month")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    return _save(fig, path)
+
+
+def trajectory_figure(daily: pd.DataFrame, targets: dict[str, dict[str, float]], path: Path) -> str | None:
+    """Running totals of plans and budgets against the scale-up targets."""
+    if not targets:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    for ax, (metric, target_name, label) in zip(axes, TRAJECTORY, strict=True):
+        for scenario, wanted in targets.items():
+            if target_name not in wanted:
+                continue
+            d = daily[daily["scenario"] == scenario]
+            wide = d.pivot_table(index="day", columns="replicate", values=metric).cumsum()
+            mean, lo, hi = _band(wide)
+            line = ax.plot(wide.index + 1, mean, label=scenario)[0]
+            ax.fill_between(wide.index + 1, lo, hi, alpha=0.2, color=line.get_color())
+            ax.axhline(wanted[target_name], ls="--", color=line.get_color(), lw=1)
+        ax.set_title(f"{label} (dashed: target)")
+        ax.set_xlabel("day")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def cost_figure(summary: pd.DataFrame, path: Path) -> str:
+    """Annual cost by payer per scenario (stacked; PHB displacement shows as lower NHS cost)."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    bottom_pos = np.zeros(len(scenarios))
+    bottom_neg = np.zeros(len(scenarios))
+    for metric, label in PAYERS:
+        values = np.array([_value(summary, s, metric) / 1e6 for s in scenarios])
+        base = np.where(values >= 0, bottom_pos, bottom_neg)
+        ax.bar(scenarios, values, bottom=base, label=label)
+        bottom_pos += np.maximum(values, 0)
+        bottom_neg += np.minimum(values, 0)
+    ax.set_ylabel("GBP million a year")
+    ax.set_title("Annual cost by payer")
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", rotation=20)
+    ax.grid(alpha=0.3, axis="y")
+    return _save(fig, path)
+
+
+def _value(summary: pd.DataFrame, scenario: str, metric: str, column: str = "mean") -> float:
+    row = summary[(summary["scenario"] == scenario) & (summary["metric"] == metric)]
+    return float(row[column].iloc[0]) if len(row) else float("nan")
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def _ci(summary: pd.DataFrame, scenario: str, metric: str, prefix: str = "") -> str:
+    mean = _value(summary, scenario, metric, f"{prefix}mean")
+    lo = _value(summary, scenario, metric, f"{prefix}lo95")
+    hi = _value(summary, scenario, metric, f"{prefix}hi95")
+    digits = 0 if abs(mean) >= 1000 else 1
+    return f"{_fmt(mean, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+
+
+def outcomes_table(summary: pd.DataFrame, baseline: str | None) -> str:
+    """Annual outcomes per 1,000 people: each scenario's value and its paired difference."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in scenarios)
+    rows = []
+    for metric, label in HEADLINE:
+        cells = []
+        for s in scenarios:
+            cell = _ci(summary, s, metric)
+            if baseline and s != baseline:
+                cell += f"<br><small>vs baseline: {_ci(summary, s, metric, 'diff_')}</small>"
+            cells.append(f"<td>{cell}</td>")
+        rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
+    return f"<table><tr><th>per 1,000 people a year</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def net_cost_table(summary: pd.DataFrame, baseline: str | None) -> str:
+    """Net cost and cost per admission avoided against the baseline."""
+    if baseline is None:
+        return "<p>No baseline scenario in this run, so no net costs.</p>"
+    rows = []
+    for s in dict.fromkeys(summary["scenario"]):
+        if s == baseline:
+            continue
+        net = _value(summary, s, "cost_total", "diff_mean")
+        avoided = -_value(summary, s, "emergency_admissions", "diff_mean")
+        avoided_hi = -_value(summary, s, "emergency_admissions", "diff_lo95")
+        avoided_lo = -_value(summary, s, "emergency_admissions", "diff_hi95")
+        if avoided_lo > 0:
+            per = f"GBP {_fmt(net / avoided, 0)}"
+        else:
+            per = (
+                f"not defined: admissions avoided {_fmt(avoided)} a year, interval "
+                f"[{_fmt(avoided_lo)}, {_fmt(avoided_hi)}] includes none or more"
+            )
+        rows.append(
+            f"<tr><th>{html.escape(s)}</th><td>{_ci(summary, s, 'cost_total', 'diff_')}</td>"
+            f"<td>{_ci(summary, s, 'emergency_admissions', 'diff_')}</td><td>{per}</td></tr>"
+        )
+    return (
+        "<table><tr><th>scenario</th><th>net cost vs baseline, GBP a year</th>"
+        "<th>admissions vs baseline a year</th><th>net cost per admission avoided</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | None) -> str:
+    """The site's before/after on the enrolled caseload beside the paired causal effect."""
+    rows = []
+    for s in dict.fromkeys(daily["scenario"]):
+        d = daily[daily["scenario"] == s]
+        people = d["caseload_people"].sum()
+        if people == 0 or baseline is None or s == baseline:
+            continue
+        cells = []
+        for before, after, metric in (
+            ("caseload_ae_before", "caseload_ae_after", "ae_attendances"),
+            ("caseload_short_before", "caseload_short_after", "short_stay_admissions"),
+        ):
+            b, a = d[before].sum(), d[after].sum()
+            site = (a / b - 1) * 100 if b else float("nan")
+            planned = _value(summary, s, "plans_active")
+            per_quarter = _value(summary, s, metric, "diff_mean") / 4
+            causal_pp = per_quarter / planned if planned else float("nan")
+            after_pp = a / people
+            causal = causal_pp / (after_pp - causal_pp) * 100 if after_pp - causal_pp else float("nan")
+            cells.append(f"<td>{_fmt(site)}%</td><td>{_fmt(causal)}%</td>")
+        per_replicate = people / d["replicate"].nunique()
+        rows.append(f"<tr><th>{html.escape(s)}</th><td>{per_replicate:,.0f}</td>{''.join(cells)}</tr>")
+    if not rows:
+        return "<p>No scenario with care plans, so no caseload measure.</p>"
+    return (
+        "<table><tr><th>scenario</th><th>planned people measured (per replicate)</th>"
+        "<th>A&amp;E: site-style before/after</th><th>A&amp;E: causal vs paired baseline</th>"
+        "<th>one-day admissions: site-style</th><th>one-day admissions: causal</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _frame_table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda x: f"{x:,.4g}", border=0, na_rep="–")
+
+
+def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
+    """Parameters with sources, each scenario's settings and the run's provenance."""
+    names = list(resolved)
+    params = pd.DataFrame(
+        [
+            {
+                "parameter": p.name,
+                "default": p.value,
+                "low": p.low,
+                "high": p.high,
+                "unit": p.unit,
+                "source": p.source,
+                **{
+                    n: resolved[n]["parameters"].get(p.name)
+                    for n in names
+                    if resolved[n]["parameters"].get(p.name) != p.value
+                },
+            }
+            for p in REGISTRY.values()
+        ]
+    )
+    levers = pd.DataFrame(
+        [
+            {"scenario": n, "lever": lever, **settings}
+            for n in names
+            for lever, settings in resolved[n].get("interventions", {}).items()
+            if isinstance(settings, dict) and settings.get("enabled")
+        ]
+    )
+    stamp = {
+        k: manifest.get(k)
+        for k in ("version", "git_commit", "root_seed", "replicates", "executor", "created", "python")
+    }
+    scenario_rows = pd.DataFrame(manifest["scenarios"])
+    return (
+        "<h3>Provenance</h3>"
+        + _frame_table(pd.DataFrame([stamp]))
+        + _frame_table(scenario_rows)
+        + "<h3>Levers switched on</h3>"
+        + (_frame_table(levers) if len(levers) else "<p>none</p>")
+        + "<h3>Parameters (default, plausible range, unit, source; scenario values where they differ)</h3>"
+        + _frame_table(params)
+    )
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.85em}td,th{border:1px solid #ccc;
+padding:4px 8px;text-align:right;vertical-align:top}th{background:#f4f4f4}img{max-width:100%}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:0.6em 1em}"""
+
+
+def write_report(folder: str | Path) -> Path:
+    """Write `folder/report.html` and `folder/figures/*.png`; return the page's path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), "", "not a folder (give an `ipc-sim run` output folder)")])
+    manifest, daily, summary, resolved = _read_run(folder)
+    baseline = manifest.get("baseline")
+    figures = folder / "figures"
+    figures.mkdir(exist_ok=True)
+    targets = {}
+    milestones_path = folder / "milestones.csv"
+    milestones = pd.read_csv(milestones_path) if milestones_path.exists() else pd.DataFrame()
+    for row in milestones.itertuples():
+        targets.setdefault(row.scenario, {})[row.milestone] = row.target
+    monthly = monthly_figure(daily, figures / "monthly_outcomes.png")
+    trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png")
+    costs = cost_figure(summary, figures / "costs_by_payer.png")
+    check_path = folder / "baseline_check.csv"
+    check = (
+        _frame_table(pd.read_csv(check_path)) if check_path.exists() else "<p>No baseline in this run.</p>"
+    )
+    body = f"""<h1>ipc-sim projection</h1>
+<p>Scenarios: {", ".join(html.escape(s["name"]) for s in manifest["scenarios"])}.
+{manifest["replicates"]} replicates each, root seed {manifest["root_seed"]}, ipc-sim {manifest["version"]}
+(commit {manifest.get("git_commit") or "unknown"}). Intervals are 95% intervals over replicates
+(Monte Carlo noise for fixed parameters); differences are paired by replicate against
+<b>{html.escape(str(baseline))}</b>, which shares its random numbers.</p>
+<h2>Annual outcomes per 1,000 people</h2>{outcomes_table(summary, baseline)}
+<h2>Monthly A&amp;E attendances, admissions and DTOC</h2><img src="data:image/png;base64,{monthly}">
+<h2>Scale-up trajectory</h2>
+{f'<img src="data:image/png;base64,{trajectory}">' if trajectory else "<p>No lever with a target.</p>"}
+{_frame_table(milestones) if len(milestones) else ""}
+<h2>Costs by payer</h2><img src="data:image/png;base64,{costs}">{net_cost_table(summary, baseline)}
+<h2>What the site would measure, and what the model says caused it</h2>
+<p class="note">The first column of each pair is a before/after on the planned people, the
+quarter before each plan against the quarter after, as the Stockton team measured its 41%
+and 19%. People are picked when their use is high, so it falls afterwards with no
+intervention at all (regression to the mean). The second column is the causal effect: the
+paired difference from the baseline, per planned person, as a share of what they would
+otherwise have used. Only the second is an effect of IPC.</p>
+{caseload_table(daily, summary, baseline)}
+<h2>Baseline against public figures</h2>{check}
+<h2>Appendix</h2>{appendix(manifest, resolved)}"""
+    head = f"<meta charset='utf-8'><title>ipc-sim report</title><style>{CSS}</style>"
+    page = f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
+    out = folder / "report.html"
+    tmp = out.with_name("report.html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out
