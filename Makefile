@@ -3,9 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REPS ?= 10
+# 20 replicates: with common random numbers the paired differences from the baseline are then
+# known to about +-13% of themselves for admissions, +-9% for net cost and +-30% for DTOC
+# days (benchmarks/RESULTS.md, "Replicates"); halving those needs four times the runs.
+REPS ?= 20
 SEED ?= 20170901
 WORKERS ?= 2
+SCENARIOS := scenarios/baseline.yaml scenarios/demonstrator_2017.yaml scenarios/at_scale.yaml \
+	scenarios/care_planning_only.yaml scenarios/phb_only.yaml scenarios/peer_support_only.yaml \
+	scenarios/advocacy_only.yaml
 
 .PHONY: run test lint bench clean setup
 
@@ -18,7 +24,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ipc-sim run scenarios/baseline.yaml --reps $(REPS) --seed $(SEED) --workers $(WORKERS)
+	@echo "Running 7 scenarios x $(REPS) replicates (seed $(SEED)) on $(WORKERS) processes into outputs/."
+	@echo "$(REPS) replicates: paired differences then have ~+-13% (admissions), ~+-9% (net cost),"
+	@echo "~+-30% (DTOC days) 95% intervals; see README, 'How many replicates'."
+	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) --report
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -8,11 +8,13 @@ from shipping whole simulations around). Finished tasks are written atomically u
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,19 @@ from sim.model import IPCModel
 from sim.scenario import Scenario
 
 TASK_DIR = ".tasks"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the package's code and data, so a resumed batch never reuses results from
+    different code."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".yaml") and path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,10 @@ class Task:
 
     @property
     def key(self) -> str:
-        return f"{self.name}__rep{self.replicate:04d}__seed{self.root_seed}__{self.sha256[:16]}"
+        return (
+            f"{self.name}__rep{self.replicate:04d}__seed{self.root_seed}"
+            f"__{self.sha256[:16]}__code{code_fingerprint()[:12]}"
+        )
 
 
 def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int) -> list[Task]:

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline", help="scenario the differences are against (default: the one named 'baseline')"
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--report", action="store_true", help="also write DIR/report.html")
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
@@ -143,6 +144,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             else f"not reached ({row.replicates_reached} of {row.replicates} replicates)"
         )
         print(f"{row.scenario}: {row.target:g} {row.of}: {when}")
+    if args.report:
+        from sim.report import write_report
+
+        print(f"report: {write_report(out)}")
     if "baseline_check.csv" in extra:
         check = extra["baseline_check.csv"]
         print("\nbaseline against public figures (model mean [95% interval] | public range):")
