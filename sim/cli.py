@@ -144,10 +144,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             else f"not reached ({row.replicates_reached} of {row.replicates} replicates)"
         )
         print(f"{row.scenario}: {row.target:g} {row.of}: {when}")
-    if args.report:
-        from sim.report import write_report
-
-        print(f"report: {write_report(out)}")
     if "baseline_check.csv" in extra:
         check = extra["baseline_check.csv"]
         print("\nbaseline against public figures (model mean [95% interval] | public range):")
@@ -158,6 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
                 f" | {public}{flag}"
             )
+    if args.report:
+        from sim.report import write_report
+
+        print(f"\nreport: {write_report(out)}")
     return EXIT_OK
 
 
