@@ -148,15 +148,18 @@ class CarePlanning(Intervention):
             caseload_short_after=0.0,
         )
         reviews_before = self.reviews_done
-        if day % IDENTIFY_EVERY_DAYS == 0:
-            people = self.model.people
-            self._snapshots.append((people.ae_count.copy(), people.short_stay_count.copy()))
-            if self.coordinators:
-                self._identify(day)
+        if day % IDENTIFY_EVERY_DAYS == 0 and self.coordinators:
+            self._identify(day)
         for coordinator in self.coordinators:
             coordinator.step()
         self._close_windows(day)
         self._today["plan_reviews"] = float(self.reviews_done - reviews_before)
+
+    def observe(self, day: int) -> None:
+        """Weekly snapshots of everyone's use, from day 0, for the site-style before window."""
+        if day % IDENTIFY_EVERY_DAYS == 0:
+            people = self.model.people
+            self._snapshots.append((people.ae_count.copy(), people.short_stay_count.copy()))
 
     def _eligible(self) -> np.ndarray:
         people = self.model.people

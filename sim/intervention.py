@@ -50,6 +50,9 @@ class Intervention:
     def on_discharge(self, people: np.ndarray, pathways: np.ndarray) -> None:
         """Hear who left hospital today and by which pathway."""
 
+    def observe(self, day: int) -> None:
+        """Watch the day, from day 0 even before the lever starts (for before/after measures)."""
+
     def step(self, day: int) -> None:
         """The lever's daily work (after the hospital has run the day)."""
 

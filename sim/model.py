@@ -222,8 +222,9 @@ class IPCModel(mesa.Model):
         log = self.hospital.step()
         hospital_deaths, discharged = self._apply_hospital_day(log)
 
-        if self.levers_started:
-            for intervention in self.interventions:
+        for intervention in self.interventions:
+            intervention.observe(day)
+            if self.levers_started:
                 intervention.step(day)
 
         self._record(
