@@ -9,14 +9,13 @@ weak (evidence.md 5, 5b), so every effect has a range that includes no effect.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.hospital import Pathway
-from sim.intervention import Intervention
+from sim.intervention import Intervention, Staffing
 from sim.scenario import AdvocacySpec
 
 if TYPE_CHECKING:
@@ -51,18 +50,21 @@ class Advocacy(Intervention):
         super().__init__(model)
         p = model.params
         self.spec = spec
-        self.fte = spec.advocates * model.scale
         self._case_days = p["advocacy.case_weeks"]
-        weekly_hours = p["advocacy.hours_per_week"]
-        places = self.fte * weekly_hours * (self._case_days / 7.0) / p["advocacy.hours_per_case"]
-        agents = math.ceil(self.fte - 1e-9) if self.fte > 0 else 0
+        self.staff = Staffing.scaled(spec.advocates, model.scale, p["advocacy.hours_per_week"])
+        places = self.staff.paid_hours_per_day * self._case_days / p["advocacy.hours_per_case"]
+        agents = self.staff.agents
         self.advocates = [
             Advocate(model, int(places // agents + (k < places % agents))) for k in range(agents)
         ]
         self._divert = p["advocacy.discharge_divert_share"]
-        self._paid_hours_per_day = self.fte * weekly_hours / 7.0
         self._hour_cost = p["costs.advocate_hour"]
         self._new_cases = 0
+
+    @property
+    def fte(self) -> float:
+        """Whole-time equivalents for this population."""
+        return self.staff.fte
 
     def served(self, ids: np.ndarray) -> np.ndarray:
         """Who among `ids` the service is for: low activation (PAM 1-2) or no carer."""
@@ -110,5 +112,5 @@ class Advocacy(Intervention):
         return {
             "advocacy_active": float(sum(len(a.cases) for a in self.advocates)),
             "advocacy_cases": float(cases),
-            "cost_programme": self._paid_hours_per_day * self._hour_cost,
+            "cost_programme": self.staff.paid_hours_per_day * self._hour_cost,
         }

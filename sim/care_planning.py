@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.intervention import Intervention
+from sim.intervention import Intervention, Staffing
 from sim.population import Location
 from sim.scenario import CarePlanningSpec
 
@@ -87,12 +87,12 @@ class CarePlanning(Intervention):
         super().__init__(model)
         p = model.params
         self.spec = spec
-        self.fte = spec.coordinators * model.scale
+        self.staff = Staffing.scaled(spec.coordinators, model.scale, p["care_planning.hours_per_week"])
         self.target = round(spec.target_plans * model.scale)
         self.plan_hours = p["care_planning.hours_per_plan"]
         self.review_hours = p["care_planning.review_hours"]
         self.review_days = p["care_planning.review_weeks"]
-        self._referral_rate = p["care_planning.referrals_per_coordinator_week"] * self.fte
+        self._referral_rate = p["care_planning.referrals_per_coordinator_week"] * self.staff.fte
         self._referral_carry = 0.0
         self._acceptance = p["care_planning.acceptance"]
         self._advocacy_rr = p["advocacy.uptake_rr"]
@@ -106,16 +106,14 @@ class CarePlanning(Intervention):
             math.log(p["crisis.condition_rr"]),
             p["care_planning.risk_recent_use_weight"],
         )
-        weekly_hours = p["care_planning.hours_per_week"]  # hours per week, not converted
-        self._paid_hours_per_day = self.fte * weekly_hours / 7.0
         self._hour_cost = p["costs.coordinator_hour"]
-        agents = math.ceil(self.fte - 1e-9) if self.fte > 0 else 0
         self.coordinators = [
-            Coordinator(model, self, self._paid_hours_per_day / agents) for _ in range(agents)
+            Coordinator(model, self, self.staff.paid_hours_per_day / self.staff.agents)
+            for _ in range(self.staff.agents)
         ]
         people = model.people
         self.status = np.zeros(people.size, dtype=np.int8)
-        self._owner = people.practice % max(agents, 1)  # each practice's co-ordinator
+        self._owner = people.practice % max(self.staff.agents, 1)  # each practice's co-ordinator
         self.completed_total = 0
         self.reviews_done = 0
         self._today: dict[str, float] = {}
@@ -124,6 +122,11 @@ class CarePlanning(Intervention):
             maxlen=CASELOAD_WINDOW_DAYS // IDENTIFY_EVERY_DAYS + 1
         )
         self._open_windows: deque[tuple[int, int, int, int, int, int]] = deque()
+
+    @property
+    def fte(self) -> float:
+        """Whole-time equivalents for this population."""
+        return self.staff.fte
 
     # --- hooks ------------------------------------------------------------------------------
     def planned(self) -> np.ndarray:
@@ -269,5 +272,5 @@ class CarePlanning(Intervention):
             **self._today,
             "plans_active": float(np.count_nonzero(self.planned() & alive)),
             "care_plan_queue": float(sum(len(c.queue) for c in self.coordinators)),
-            "cost_programme": self._paid_hours_per_day * self._hour_cost,
+            "cost_programme": self.staff.paid_hours_per_day * self._hour_cost,
         }

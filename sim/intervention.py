@@ -8,6 +8,8 @@ draw for draw.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,3 +61,19 @@ class Intervention:
     def report(self) -> dict[str, float]:
         """Today's values of the lever's metrics; costs add to the model's costs."""
         return {}
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """A lever's staff for this population: whole-time equivalents, scaled from the reference
+    cohort like every capacity, carried by whole Mesa agents who share the paid hours."""
+
+    fte: float
+    agents: int
+    paid_hours_per_day: float
+
+    @classmethod
+    def scaled(cls, wte: float, scale: float, weekly_hours: float) -> Staffing:
+        fte = wte * scale
+        agents = math.ceil(fte - 1e-9) if fte > 0 else 0
+        return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / 7.0)
