@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # 20 replicates: with common random numbers the paired differences from the baseline are then
 # known to about +-13% of themselves for admissions, +-9% for net cost and +-30% for DTOC
-# days (benchmarks/RESULTS.md, "Replicates"); halving those needs four times the runs.
+# days (README, "How many replicates"); halving those needs four times the runs.
 REPS ?= 20
 SEED ?= 20170901
 WORKERS ?= 2

@@ -45,15 +45,15 @@ class Coordinator(mesa.Agent):
         self._task_hours_left = 0.0
 
     def _next_task(self, day: int) -> bool:
-        alive = self.model.people.location != Location.DEAD
+        location = self.model.people.location
         while self.reviews and self.reviews[0][0] <= day:
             _, person = self.reviews.popleft()
-            if alive[person]:
+            if location[person] != Location.DEAD:
                 self._task, self._task_hours_left = ("review", person), self.lever.review_hours
                 return True
         while self.queue:
             person = self.queue.popleft()
-            if alive[person]:
+            if location[person] != Location.DEAD:
                 self._task, self._task_hours_left = ("plan", person), self.lever.plan_hours
                 return True
         return False
@@ -71,8 +71,10 @@ class Coordinator(mesa.Agent):
             if self._task_hours_left <= 1e-9:
                 kind, person = self._task
                 self._task = None
+                if self.model.people.location[person] == Location.DEAD:
+                    continue  # died while the plan or review was under way
                 if kind == "plan":
-                    self.lever.complete_plan(person, day)
+                    self.lever.finished.append(person)
                 else:
                     self.lever.reviews_done += 1
                 self.reviews.append((day + self.lever.review_days, person))
@@ -115,6 +117,7 @@ class CarePlanning(Intervention):
         self.status = np.zeros(people.size, dtype=np.int8)
         self._owner = people.practice % max(self.staff.agents, 1)  # each practice's co-ordinator
         self.completed_total = 0
+        self.finished: list[int] = []  # plans the co-ordinators finished today
         self.reviews_done = 0
         self._today: dict[str, float] = {}
         # Caseload before/after, measured like the site: weekly snapshots of use counts.
@@ -155,6 +158,8 @@ class CarePlanning(Intervention):
             self._identify(day)
         for coordinator in self.coordinators:
             coordinator.step()
+        self._complete_plans(np.asarray(self.finished, dtype=np.int64), day)
+        self.finished.clear()
         self._close_windows(day)
         self._today["plan_reviews"] = float(self.reviews_done - reviews_before)
 
@@ -218,25 +223,27 @@ class CarePlanning(Intervention):
         for person in ids[accepted]:
             self.coordinators[self._owner[person]].queue.append(int(person))
 
-    def complete_plan(self, person: int, day: int) -> None:
-        """A finished plan: status, activation, contingency (via the hook), group referral."""
+    def _complete_plans(self, ids: np.ndarray, day: int) -> None:
+        """Today's finished plans: status, activation, contingency (via the hook), referral
+        to a community group, and the start of the site-style caseload window."""
+        if ids.size == 0:
+            return
         model, people = self.model, self.model.people
-        self.status[person] = PLANNED
-        people.plan_day[person] = day
-        self.completed_total += 1
-        self._today["plans_completed"] += 1
-        one = np.array([person])
-        if people.activation[person] < 4 and model.streams.uniform("care_planning.activation", day, one)[
-            0
-        ] < (self._activation_gain):
-            people.activation[person] += 1
-            model.health.refresh(one)
-        if model.streams.uniform("care_planning.peer_referral", day, one)[0] < self._peer_referral:
-            self._today["community_group_referrals"] += 1
-            peer = model.lever("peer_support")
-            if peer is not None:
-                peer.refer(one, day)
-        self._open_window(person, day)
+        self.status[ids] = PLANNED
+        people.plan_day[ids] = day
+        self.completed_total += ids.size
+        self._today["plans_completed"] += ids.size
+        gain = model.streams.uniform("care_planning.activation", day, ids) < self._activation_gain
+        raised = ids[gain & (people.activation[ids] < 4)]
+        people.activation[raised] += 1
+        model.health.refresh(raised)
+        referred = ids[model.streams.uniform("care_planning.peer_referral", day, ids) < self._peer_referral]
+        self._today["community_group_referrals"] += referred.size
+        peer = model.lever("peer_support")
+        if peer is not None:
+            peer.refer(referred, day)
+        for person in ids:
+            self._open_window(int(person), day)
 
     # --- caseload before/after (the site's measure) ------------------------------------------
     def _open_window(self, person: int, day: int) -> None:

@@ -44,6 +44,9 @@ class Stay(IntEnum):
     LONG = 3
 
 
+_NOT_ADMITTED, _LONG = int(Stay.NOT_ADMITTED), int(Stay.LONG)  # plain ints for the hot path
+
+
 @dataclass
 class AttendancePlan:
     """The pre-drawn course of each of today's attendances (arrays of equal length)."""
@@ -235,7 +238,7 @@ class AcuteHospital:
         del self._waiting_since[person]
         self.log.ae_waits.append(env.now - arrival)
         yield env.timeout(assessment)
-        if stay == Stay.NOT_ADMITTED:
+        if stay == _NOT_ADMITTED:
             self.cubicles.release(cubicle)
             self.in_ae.change(-1)
             self.log.ae_left.append(person)
@@ -248,7 +251,7 @@ class AcuteHospital:
         admitted = env.now
         self.in_bed += 1
         self.log.admitted.append(person)
-        if stay != Stay.LONG:
+        if stay != _LONG:
             self.log.short_stayers.append(person)
         yield env.timeout(los)
         fit = env.now

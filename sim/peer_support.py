@@ -133,16 +133,15 @@ class PeerSupport(Intervention):
         if members.size == 0:
             return
         streams = self.model.streams
-        inviting = members[streams.uniform("peer.invite", day, members) < self._invite_rate]
-        network = self.model.peer_network
-        invitees = []
-        for person in np.sort(inviting):
-            ties = network.peers(int(person))
-            if ties.size:
-                pick = streams.uniform("peer.invitee", day, np.array([person]))[0]
-                invitees.append(int(ties[int(pick * ties.size)]))
-        if invitees:
-            self.refer(np.unique(np.asarray(invitees, dtype=np.int64)), day, "peer.invite_join")
+        inviting = np.sort(members[streams.uniform("peer.invite", day, members) < self._invite_rate])
+        adjacency = self.model.peer_network.adjacency
+        start, degree = adjacency.indptr[inviting], np.diff(adjacency.indptr)[inviting]
+        pick = streams.uniform("peer.invitee", day, inviting)
+        has_ties = degree > 0
+        chosen = start[has_ties] + (pick[has_ties] * degree[has_ties]).astype(np.int64)
+        invitees = np.unique(adjacency.indices[chosen].astype(np.int64))
+        if invitees.size:
+            self.refer(invitees, day, "peer.invite_join")
 
     def report(self) -> dict[str, float]:
         today, self._today = self._today, {"peer_referrals": 0.0, "peer_joins": 0.0}

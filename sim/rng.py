@@ -56,6 +56,7 @@ class Streams:
         self.replicate = int(replicate)
         self._seq = replicate_seed(root_seed, replicate)
         self._key = np.uint64(self._seq.generate_state(1, dtype=np.uint64)[0])
+        self._decision_keys: dict[str, np.ndarray] = {}
 
     def generator(self, name: str) -> np.random.Generator:
         """A numpy Generator for setup-time draws, keyed by name."""
@@ -66,10 +67,17 @@ class Streams:
     def uniform(self, decision: str, index: int | np.ndarray, people: np.ndarray) -> np.ndarray:
         """U(0,1) for each person in `people`, fixed by (decision, index, person)."""
         people = np.asarray(people, dtype=np.uint64)
-        z = _mix(np.full(people.shape, self._key ^ np.uint64(name_key(decision)), dtype=np.uint64))
-        z = _mix(z ^ np.asarray(index, dtype=np.uint64))
+        z = _mix(self._decision_key(decision) ^ np.asarray(index, dtype=np.uint64).reshape(-1))
         z = _mix(z ^ people)
         return ((z >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+    def _decision_key(self, decision: str) -> np.ndarray:
+        """The replicate key mixed with the decision's name, cached (a 1-element array)."""
+        key = self._decision_keys.get(decision)
+        if key is None:
+            key = _mix(np.array([self._key ^ np.uint64(name_key(decision))], dtype=np.uint64))
+            self._decision_keys[decision] = key
+        return key
 
     def exponential(self, decision: str, index: int | np.ndarray, people: np.ndarray) -> np.ndarray:
         """Exp(1) draws keyed like `uniform`."""
