@@ -9,6 +9,7 @@ weak (evidence.md 5, 5b), so every effect has a range that includes no effect.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -16,6 +17,7 @@ import numpy as np
 
 from sim.hospital import Pathway
 from sim.intervention import Intervention, Staffing
+from sim.population import Location
 from sim.scenario import AdvocacySpec
 
 if TYPE_CHECKING:
@@ -35,9 +37,9 @@ class Advocate(mesa.Agent):
         return self.places - len(self.cases)
 
     def step(self) -> None:
-        """Close cases that have run their course."""
-        day = self.model.day
-        for person in [p for p, until in self.cases.items() if until <= day]:
+        """Close cases that have run their course, or whose client has died."""
+        day, location = self.model.day, self.model.people.location
+        for person in [p for p, until in self.cases.items() if until <= day or location[p] == Location.DEAD]:
             del self.cases[person]
 
 
@@ -52,11 +54,10 @@ class Advocacy(Intervention):
         self.spec = spec
         self._case_days = p["advocacy.case_weeks"]
         self.staff = Staffing.scaled(spec.advocates, model.scale, p["advocacy.hours_per_week"])
-        places = self.staff.paid_hours_per_day * self._case_days / p["advocacy.hours_per_case"]
+        # Whole places only, never more than the paid hours allow, shared out as evenly as possible.
+        places = math.floor(self.staff.paid_hours_per_day * self._case_days / p["advocacy.hours_per_case"])
         agents = self.staff.agents
-        self.advocates = [
-            Advocate(model, int(places // agents + (k < places % agents))) for k in range(agents)
-        ]
+        self.advocates = [Advocate(model, places // agents + (k < places % agents)) for k in range(agents)]
         self._divert = p["advocacy.discharge_divert_share"]
         self._hour_cost = p["costs.advocate_hour"]
         self._new_cases = 0

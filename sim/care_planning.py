@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.intervention import Intervention, Staffing
+from sim.intervention import Intervention, Staffing, assign_to_agents
 from sim.population import Location
 from sim.scenario import CarePlanningSpec
 
@@ -41,20 +41,20 @@ class Coordinator(mesa.Agent):
         self.hours_per_day = hours_per_day
         self.queue: deque[int] = deque()
         self.reviews: deque[tuple[float, int]] = deque()  # (due day, person), due order
-        self._task: tuple[str, int] | None = None  # ("plan" | "review", person)
-        self._task_hours_left = 0.0
+        self.task: tuple[str, int] | None = None  # ("plan" | "review", person)
+        self.task_hours_left = 0.0
 
     def _next_task(self, day: int) -> bool:
         location = self.model.people.location
         while self.reviews and self.reviews[0][0] <= day:
             _, person = self.reviews.popleft()
             if location[person] != Location.DEAD:
-                self._task, self._task_hours_left = ("review", person), self.lever.review_hours
+                self.task, self.task_hours_left = ("review", person), self.lever.review_hours
                 return True
         while self.queue:
             person = self.queue.popleft()
             if location[person] != Location.DEAD:
-                self._task, self._task_hours_left = ("plan", person), self.lever.plan_hours
+                self.task, self.task_hours_left = ("plan", person), self.lever.plan_hours
                 return True
         return False
 
@@ -63,21 +63,22 @@ class Coordinator(mesa.Agent):
         day = self.model.day
         hours = self.hours_per_day
         while hours > 0:
-            if self._task is None and not self._next_task(day):
+            if self.task is None and not self._next_task(day):
                 break
-            spent = min(hours, self._task_hours_left)
+            spent = min(hours, self.task_hours_left)
             hours -= spent
-            self._task_hours_left -= spent
-            if self._task_hours_left <= 1e-9:
-                kind, person = self._task
-                self._task = None
+            self.task_hours_left -= spent
+            if self.task_hours_left <= 1e-9:
+                kind, person = self.task
+                self.task = None
                 if self.model.people.location[person] == Location.DEAD:
                     continue  # died while the plan or review was under way
                 if kind == "plan":
                     self.lever.finished.append(person)
                 else:
                     self.lever.reviews_done += 1
-                self.reviews.append((day + self.lever.review_days, person))
+                # the next review is due no sooner than tomorrow, whatever the interval
+                self.reviews.append((day + max(self.lever.review_days, 1.0), person))
 
 
 class CarePlanning(Intervention):
@@ -115,7 +116,7 @@ class CarePlanning(Intervention):
         ]
         people = model.people
         self.status = np.zeros(people.size, dtype=np.int8)
-        self._owner = people.practice % max(self.staff.agents, 1)  # each practice's co-ordinator
+        self._owner = assign_to_agents(people.practice, people.n_practices, self.staff.agents)
         self.completed_total = 0
         self.finished: list[int] = []  # plans the co-ordinators finished today
         self.reviews_done = 0
@@ -273,11 +274,22 @@ class CarePlanning(Intervention):
             self._today["caseload_ae_after"] += int(people.ae_count[person]) - ae_then
             self._today["caseload_short_after"] += int(people.short_stay_count[person]) - short_then
 
+    def _planning_now(self) -> int:
+        """Living people whose plan a co-ordinator is writing (accepted, no longer waiting)."""
+        location = self.model.people.location
+        return sum(
+            1
+            for c in self.coordinators
+            if c.task is not None and c.task[0] == "plan" and location[c.task[1]] != Location.DEAD
+        )
+
     def report(self) -> dict[str, float]:
         alive = self.model.people.location != Location.DEAD
         return {
             **self._today,
             "plans_active": float(np.count_nonzero(self.planned() & alive)),
-            "care_plan_queue": float(sum(len(c.queue) for c in self.coordinators)),
+            "care_plan_queue": float(
+                np.count_nonzero((self.status == REFERRED) & alive) - self._planning_now()
+            ),
             "cost_programme": self.staff.paid_hours_per_day * self._hour_cost,
         }

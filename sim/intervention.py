@@ -77,3 +77,17 @@ class Staffing:
         fte = wte * scale
         agents = math.ceil(fte - 1e-9) if fte > 0 else 0
         return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / 7.0)
+
+
+def assign_to_agents(practice: np.ndarray, n_practices: int, agents: int) -> np.ndarray:
+    """Which agent (co-ordinator or group) serves each person. Practices are shared out among
+    agents; where there are more agents than practices, a practice's people are split among
+    the agents that serve it, so no agent sits idle."""
+    if agents <= 0:
+        return np.zeros(practice.size, dtype=np.int64)
+    serving = [[a for a in range(agents) if a % n_practices == p] or [p % agents] for p in range(n_practices)]
+    counts = np.array([len(s) for s in serving])
+    first = np.array([s[0] for s in serving])
+    person = np.arange(practice.size)
+    # agents serving practice p are first[p], first[p] + P, first[p] + 2P, ...
+    return first[practice] + n_practices * (person % counts[practice])

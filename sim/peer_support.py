@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.intervention import Intervention
+from sim.intervention import Intervention, assign_to_agents
 from sim.population import Location
 from sim.scenario import PeerSupportSpec
 
@@ -38,15 +38,20 @@ class PeerGroup(mesa.Agent):
     def step(self) -> list[int]:
         """Let members whose time is up leave; fill free places from the waiting list.
         Returns who joined today."""
-        day, people = self.model.day, self.model.people
-        for person in [p for p, until in self.members.items() if until <= day]:
+        day, location = self.model.day, self.model.people.location
+        for person in [
+            p for p, until in self.members.items() if until <= day or location[p] == Location.DEAD
+        ]:
             del self.members[person]
-        joined = []
+        joined, not_yet = [], []
         while self.waiting and len(self.members) < self.places:
             person = self.waiting.popleft()
-            if people.location[person] == Location.HOME and person not in self.members:
+            if location[person] == Location.HOSPITAL:
+                not_yet.append(person)  # keeps their place in the queue until they are home
+            elif location[person] == Location.HOME and person not in self.members:
                 self.members[person] = day + self.model.lever("peer_support").membership_days
                 joined.append(person)
+        self.waiting.extendleft(reversed(not_yet))
         return joined
 
 
@@ -70,12 +75,13 @@ class PeerSupport(Intervention):
         self._boost = p.source_value("peer_support.activation_boost")
         self._fade = 0.5 ** (1.0 / p["peer_support.fade_half_life_days"])
         self._cost_per_day = n_groups * p["peer_support.cost_per_group_week"]
-        self._group_of_practice = np.arange(model.people.n_practices) % max(n_groups, 1)
+        people = model.people
+        self._group_of = assign_to_agents(people.practice, people.n_practices, n_groups)
         self._queued = np.zeros(model.people.size, dtype=bool)  # waiting or member
         self._today = {"peer_referrals": 0.0, "peer_joins": 0.0}
 
     def _group(self, person: int) -> PeerGroup:
-        return self.groups[self._group_of_practice[self.model.people.practice[person]]]
+        return self.groups[self._group_of[person]]
 
     def refer(self, ids: np.ndarray, day: int, source: str = "peer.referral_join") -> int:
         """Referred people join their group's waiting list if they choose to; returns how many."""

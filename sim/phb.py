@@ -136,7 +136,10 @@ class PersonalHealthBudgets(Intervention):
         self.status[ids[~took]] = DECLINED
         taking = ids[took]
         u = model.streams.uniform("phb.setup", day, taking)
-        setup = stats.gamma.ppf(u, self._setup_shape, scale=self._setup_mean / self._setup_shape)
+        if self._setup_mean > 0:
+            setup = stats.gamma.ppf(u, self._setup_shape, scale=self._setup_mean / self._setup_shape)
+        else:
+            setup = np.zeros(taking.size)  # budgets start at once
         setup *= np.where(advocated[took], self._advocacy_setup, 1.0)
         self._setup_end[taking] = day + setup
         self.status[taking] = SETTING_UP
@@ -146,7 +149,9 @@ class PersonalHealthBudgets(Intervention):
         return {
             **self._today,
             "phbs_active": float(np.count_nonzero(self.active())),
-            "phbs_in_setup": float(np.count_nonzero(self.status == SETTING_UP)),
+            "phbs_in_setup": float(
+                np.count_nonzero((self.status == SETTING_UP) & (self.model.people.location != Location.DEAD))
+            ),
             "cost_phb": spend,
             "cost_nhs": -self._displaced * spend,
         }
