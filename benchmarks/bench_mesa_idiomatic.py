@@ -93,8 +93,13 @@ def run_vectorised(size: int, days: int) -> dict[str, object]:
         health.start_episode(today, after_crisis)
         crises += today.size
     t2 = time.perf_counter()
-    return {"setup_s": t1 - t0, "run_s": t2 - t1, "timed_days": days, "crises": crises,
-            "cpu_over_wall": (cpu_seconds() - cpu0) / (t2 - t0)}
+    return {
+        "setup_s": t1 - t0,
+        "run_s": t2 - t1,
+        "timed_days": days,
+        "crises": crises,
+        "cpu_over_wall": (cpu_seconds() - cpu0) / (t2 - t0),
+    }
 
 
 # --- (b) idiomatic Mesa -------------------------------------------------------------------------
@@ -108,8 +113,18 @@ def mesa_classes():
     class Person(mesa.Agent):
         """One older person; the crisis hazard computed from the agent's own attributes."""
 
-        def __init__(self, model, index, frailty, activation, n_conditions, propensity, episode,
-                     carer_strain, location):
+        def __init__(
+            self,
+            model,
+            index,
+            frailty,
+            activation,
+            n_conditions,
+            propensity,
+            episode,
+            carer_strain,
+            location,
+        ):
             super().__init__(model)
             self.index = index  # row in sim.population.People (used only by --check)
             self.frailty = frailty
@@ -194,10 +209,15 @@ def mesa_classes():
             self.crises_today = 0
             self.crises_total = 0
             columns = zip(
-                range(people.size), people.frailty.tolist(), people.activation.tolist(),
-                people.n_conditions.tolist(), people.propensity.tolist(),
-                people.episode.tolist(), people.carer_strain.tolist(),
-                people.location.tolist(), strict=True,
+                range(people.size),
+                people.frailty.tolist(),
+                people.activation.tolist(),
+                people.n_conditions.tolist(),
+                people.propensity.tolist(),
+                people.episode.tolist(),
+                people.carer_strain.tolist(),
+                people.location.tolist(),
+                strict=True,
             )
             for row in columns:
                 Person(self, *row)
@@ -234,8 +254,9 @@ def run_mesa(size: int, days: int, budget: float, draw: str) -> dict[str, object
     crisis_model = mesa_classes()
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
-    model = crisis_model(people, params, seed=SEED,
-                         method="step" if draw == "threshold" else "step_bernoulli")
+    model = crisis_model(
+        people, params, seed=SEED, method="step" if draw == "threshold" else "step_bernoulli"
+    )
     t1 = time.perf_counter()
     timed_days = days
     for day in range(days):
@@ -250,9 +271,14 @@ def run_mesa(size: int, days: int, budget: float, draw: str) -> dict[str, object
     stable = np.array([a.stable_rate for a in model.agents])
     if not np.allclose(stable, reference, rtol=1e-12, atol=0.0):
         raise SystemExit("Mesa agents' stable rates differ from sim.health.Health.stable")
-    return {"setup_s": t1 - t0, "run_s": t2 - t1, "timed_days": timed_days,
-            "cpu_over_wall": cpu / (t2 - t0),
-            "crises": model.crises_total, "stable_rate_check": "equal to Health.stable"}
+    return {
+        "setup_s": t1 - t0,
+        "run_s": t2 - t1,
+        "timed_days": timed_days,
+        "cpu_over_wall": cpu / (t2 - t0),
+        "crises": model.crises_total,
+        "stable_rate_check": "equal to Health.stable",
+    }
 
 
 def run_check(size: int, days: int) -> dict[str, object]:
@@ -282,8 +308,22 @@ def run_check(size: int, days: int) -> dict[str, object]:
 # --- parent -------------------------------------------------------------------------------------
 def spawn(side: str, size: int, days: int, cpu: int, budget: float, draw: str) -> dict:
     env = {**os.environ, **CHILD_ENV, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, __file__, "--child", side, "--size", str(size), "--days", str(days),
-           "--cpu", str(cpu), "--mesa-budget", str(budget), "--draw", draw]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        side,
+        "--size",
+        str(size),
+        "--days",
+        str(days),
+        "--cpu",
+        str(cpu),
+        "--mesa-budget",
+        str(budget),
+        "--draw",
+        draw,
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -305,14 +345,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     parser.add_argument("--days", type=int, default=DAYS)
-    parser.add_argument("--draw", choices=("threshold", "bernoulli"), default="threshold",
-                        help="Mesa agents' randomness (see the module docstring)")
-    parser.add_argument("--mesa-budget", type=float, default=180.0,
-                        help=f"seconds; above this Mesa is timed for {SHORT_DAYS} days and scaled")
+    parser.add_argument(
+        "--draw",
+        choices=("threshold", "bernoulli"),
+        default="threshold",
+        help="Mesa agents' randomness (see the module docstring)",
+    )
+    parser.add_argument(
+        "--mesa-budget",
+        type=float,
+        default=180.0,
+        help=f"seconds; above this Mesa is timed for {SHORT_DAYS} days and scaled",
+    )
     parser.add_argument("--json", type=Path, help="save raw results here")
     parser.add_argument("--cpu", type=int, default=0, help="CPU the children are pinned to")
-    parser.add_argument("--check-size", type=int, default=10_000,
-                        help="people for the same-thresholds check (0: skip it)")
+    parser.add_argument(
+        "--check-size",
+        type=int,
+        default=10_000,
+        help="people for the same-thresholds check (0: skip it)",
+    )
     parser.add_argument("--child", choices=("vectorised", "mesa", "check"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -325,8 +377,12 @@ def main(argv: list[str] | None = None) -> int:
             result = run_check(args.size, args.days)
         else:
             result = run_mesa(args.size, args.days, args.mesa_budget, args.draw)
-        result.update(size=args.size, days=args.days, peak_rss_mb=peak_rss_mb(),
-                      cpu_affinity=sorted(os.sched_getaffinity(0)))
+        result.update(
+            size=args.size,
+            days=args.days,
+            peak_rss_mb=peak_rss_mb(),
+            cpu_affinity=sorted(os.sched_getaffinity(0)),
+        )
         print(json.dumps(result))
         return 0
 
@@ -334,19 +390,25 @@ def main(argv: list[str] | None = None) -> int:
     import numpy
 
     print(f"# bench_mesa_idiomatic: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
-    print(f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
-          f"numpy {numpy.__version__}, mesa {mesa.__version__}; children pinned to CPU {args.cpu}; "
-          f"load average at start {os.getloadavg()[0]:.2f}; Mesa draw: {args.draw}\n")
+    print(
+        f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, mesa {mesa.__version__}; children pinned to CPU {args.cpu}; "
+        f"load average at start {os.getloadavg()[0]:.2f}; Mesa draw: {args.draw}\n"
+    )
     rows = []
     for size in args.sizes:
         vec = spawn("vectorised", size, args.days, args.cpu, args.mesa_budget, args.draw)
         print(f"  vectorised {size:,}: {vec['run_s']:.3f} s", file=sys.stderr)
         mes = spawn("mesa", size, args.days, args.cpu, args.mesa_budget, args.draw)
-        print(f"  mesa {size:,}: {mes['run_s']:.1f} s for {mes['timed_days']} days", file=sys.stderr)
+        print(
+            f"  mesa {size:,}: {mes['run_s']:.1f} s for {mes['timed_days']} days", file=sys.stderr
+        )
         rows.append({"size": size, "vectorised": vec, "mesa": mes})
 
-    print("| people | days | side | set-up s | run s | days timed | agent-days/s | peak RSS MB "
-          f"| CPU/wall | crises in {args.days} d |")
+    print(
+        "| people | days | side | set-up s | run s | days timed | agent-days/s | peak RSS MB "
+        f"| CPU/wall | crises in {args.days} d |"
+    )
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         size = row["size"]
@@ -356,16 +418,23 @@ def main(argv: list[str] | None = None) -> int:
             r["agent_days_per_s"] = rate
             r["annual_crises"] = r["crises"] * args.days / r["timed_days"]
             scaled = r["timed_days"] < args.days
-            run = f"{r['run_s']:.3f}" + (f" (~{r['run_s'] * args.days / r['timed_days']:.0f} "
-                                         f"for {args.days} d, scaled)" if scaled else "")
+            run = f"{r['run_s']:.3f}" + (
+                f" (~{r['run_s'] * args.days / r['timed_days']:.0f} for {args.days} d, scaled)"
+                if scaled
+                else ""
+            )
             crises = f"{r['annual_crises']:,.0f}" + (" (scaled)" if scaled else "")
             name = "ipc-sim numpy" if side == "vectorised" else f"Mesa Agent/person ({args.draw})"
-            print(f"| {size:,} | {args.days} | {name} | {r['setup_s']:.2f} | {run} "
-                  f"| {r['timed_days']} | {rate / 1e6:.2f} M | {r['peak_rss_mb']:,.0f} "
-                  f"| {r['cpu_over_wall']:.2f} | {crises} |")
+            print(
+                f"| {size:,} | {args.days} | {name} | {r['setup_s']:.2f} | {run} "
+                f"| {r['timed_days']} | {rate / 1e6:.2f} M | {r['peak_rss_mb']:,.0f} "
+                f"| {r['cpu_over_wall']:.2f} | {crises} |"
+            )
     print()
-    print("| people | numpy / Mesa speed ratio | crisis difference (Mesa - numpy) "
-          "| in standard errors |")
+    print(
+        "| people | numpy / Mesa speed ratio | crisis difference (Mesa - numpy) "
+        "| in standard errors |"
+    )
     print("|---:|---:|---:|---:|")
     for row in rows:
         v, m = row["vectorised"], row["mesa"]
@@ -378,14 +447,17 @@ def main(argv: list[str] | None = None) -> int:
     check = None
     if args.check_size:
         check = spawn("check", args.check_size, args.days, args.cpu, args.mesa_budget, args.draw)
-        print(f"\nLike-for-like check ({args.check_size:,} people x {args.days} days, Mesa agents "
-              f"given ipc-sim's keyed thresholds instead of `self.random`): per-person crisis "
-              f"counts identical for {check['people_identical']:,} of {args.check_size:,} people; "
-              f"crises numpy {check['crises_numpy']:,}, Mesa {check['crises_mesa']:,}; largest "
-              f"relative difference in stable rate {check['max_rel_diff_stable_rate']:.1e}.")
+        print(
+            f"\nLike-for-like check ({args.check_size:,} people x {args.days} days, Mesa agents "
+            f"given ipc-sim's keyed thresholds instead of `self.random`): per-person crisis "
+            f"counts identical for {check['people_identical']:,} of {args.check_size:,} people; "
+            f"crises numpy {check['crises_numpy']:,}, Mesa {check['crises_mesa']:,}; largest "
+            f"relative difference in stable rate {check['max_rel_diff_stable_rate']:.1e}."
+        )
     if args.json:
-        args.json.write_text(json.dumps({"draw": args.draw, "rows": rows, "check": check},
-                                        indent=2))
+        args.json.write_text(
+            json.dumps({"draw": args.draw, "rows": rows, "check": check}, indent=2)
+        )
     return 0
 
 

@@ -65,7 +65,9 @@ def code_identity() -> dict[str, str]:
 
     def git(*args: str) -> str:
         try:
-            out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+            )
         except (OSError, subprocess.CalledProcessError):
             return ""
         return out.stdout.strip()
@@ -220,9 +222,11 @@ def child_profile(size: int, days: int, scenario_file: Path) -> dict[str, object
     for lever in getattr(model, "interventions", []):
         timer.wrap(lever, "step", f"lever {type(lever).__name__}.step")
     timer.wrap(model, "step", "whole day (model.step)")
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     model.run()
     run = time.perf_counter() - t0
+    cpu_over_wall = (cpu_seconds() - cpu0) / run
     phases = dict(timer.seconds)
     if hasattr(model, "release"):
         model.release()
@@ -248,6 +252,8 @@ def child_profile(size: int, days: int, scenario_file: Path) -> dict[str, object
         "setup_s": setup,
         "run_s": run,
         "profiled_run_s": profiled_run,
+        "cpu_over_wall": cpu_over_wall,
+        "sim_sha256": sim_hash(),
         "phases_s": phases,
         "nested": {label: parent for _, _, label, parent in PHASES if parent},
         "cprofile_cumulative": text["cumulative"],
@@ -259,8 +265,20 @@ def child_profile(size: int, days: int, scenario_file: Path) -> dict[str, object
 # --- the parent ---------------------------------------------------------------------------------
 def spawn(mode: str, size: int, days: int, cpu: int, scenario_file: Path) -> dict[str, object]:
     env = {**os.environ, **CHILD_ENV, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, __file__, "--child", mode, "--size", str(size), "--days", str(days),
-           "--cpu", str(cpu), "--scenario", str(scenario_file)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--size",
+        str(size),
+        "--days",
+        str(days),
+        "--cpu",
+        str(cpu),
+        "--scenario",
+        str(scenario_file),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -295,14 +313,18 @@ def fmt_int(x: float) -> str:
 
 
 def print_tables(rows: list[dict]) -> None:
-    print("| people | days | repeats | set-up s (median) | run s (best) | run s (median) "
-          "| agent-days/s (median) | peak RSS MB | CPU/wall (min) |")
+    print(
+        "| people | days | repeats | set-up s (median) | run s (best) | run s (median) "
+        "| agent-days/s (median) | peak RSS MB | CPU/wall (min) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {fmt_int(r['size'])} | {r['days']} | {r['repeats']} | {r['setup_s_median']:.2f} "
-              f"| {r['run_s_best']:.2f} | {r['run_s_median']:.2f} "
-              f"| {r['agent_days_per_s_median'] / 1e6:.2f} M | {r['peak_rss_mb_max']:,.0f} "
-              f"| {r['cpu_over_wall_min']:.2f} |")
+        print(
+            f"| {fmt_int(r['size'])} | {r['days']} | {r['repeats']} | {r['setup_s_median']:.2f} "
+            f"| {r['run_s_best']:.2f} | {r['run_s_median']:.2f} "
+            f"| {r['agent_days_per_s_median'] / 1e6:.2f} M | {r['peak_rss_mb_max']:,.0f} "
+            f"| {r['cpu_over_wall_min']:.2f} |"
+        )
     hashes = sorted({h for r in rows for h in r["sim_sha256"]})
     if len(hashes) > 1:
         print(f"\nWARNING: sim/*.py changed between runs (sha256 {', '.join(hashes)})")
@@ -314,8 +336,13 @@ def print_tables(rows: list[dict]) -> None:
     print("|---:|---:|---:|---:|---:|")
     for r in rows:
         per = r["s_per_million_agent_days_median"]
-        print(f"| {fmt_int(r['size'])} | {per:.3f} | {per / first['s_per_million_agent_days_median']:.2f} "
-              f"| {r['size'] / first['size']:.0f}x | {r['run_s_median'] / first['run_s_median']:.1f}x |")
+        relative = per / first["s_per_million_agent_days_median"]
+        people_ratio = r["size"] / first["size"]
+        time_ratio = r["run_s_median"] / first["run_s_median"]
+        print(
+            f"| {fmt_int(r['size'])} | {per:.3f} | {relative:.2f} "
+            f"| {people_ratio:.0f}x | {time_ratio:.1f}x |"
+        )
     print()
     print("Annual totals of the first run (sanity: rates should scale with people)")
     print()
@@ -325,17 +352,24 @@ def print_tables(rows: list[dict]) -> None:
     for r in rows:
         t = r["totals_first_run"]
         per_1000 = 1000 * t.get("crises", float("nan")) / r["size"]
-        print(f"| {fmt_int(r['size'])} | " + " | ".join(fmt_int(t[k]) for k in keys)
-              + f" | {per_1000:.0f} |")
+        print(
+            f"| {fmt_int(r['size'])} | "
+            + " | ".join(fmt_int(t[k]) for k in keys)
+            + f" | {per_1000:.0f} |"
+        )
 
 
 def print_profile(result: dict) -> None:
     size, days = result["size"], result["days"]
     total = result["phases_s"].get("whole day (model.step)", result["run_s"])
     print(f"## Profile: {size:,} people x {days} days (one core)\n")
-    print(f"set-up {result['setup_s']:.2f} s; run {result['run_s']:.2f} s without profiler "
-          f"({size * days / result['run_s'] / 1e6:.2f} M agent-days/s); "
-          f"{result['profiled_run_s']:.2f} s under cProfile; peak RSS {result['peak_rss_mb']:,.0f} MB\n")
+    print(
+        f"set-up {result['setup_s']:.2f} s; run {result['run_s']:.2f} s without profiler "
+        f"({size * days / result['run_s'] / 1e6:.2f} M agent-days/s, CPU/wall "
+        f"{result['cpu_over_wall']:.2f}); "
+        f"{result['profiled_run_s']:.2f} s under cProfile; "
+        f"peak RSS {result['peak_rss_mb']:,.0f} MB\n"
+    )
     print("Wall-clock per phase (timers around the methods IPCModel.step calls, no profiler):\n")
     print("| phase | seconds | share of day | ms per day |")
     print("|---|---:|---:|---:|")
@@ -351,8 +385,10 @@ def print_profile(result: dict) -> None:
             top_level += seconds
         print(f"| {shown} | {seconds:.3f} | {seconds / total:.1%} | {1000 * seconds / days:.2f} |")
     other = total - top_level
-    print(f"| other (union1d, episodes, location updates) | {other:.3f} | {other / total:.1%} "
-          f"| {1000 * other / days:.2f} |")
+    print(
+        f"| other (union1d, episodes, location updates) | {other:.3f} | {other / total:.1%} "
+        f"| {1000 * other / days:.2f} |"
+    )
     print(f"| **whole day (model.step)** | {total:.3f} | 100% | {1000 * total / days:.2f} |")
     print("\ncProfile, top 25 by cumulative time:\n")
     print("```")
@@ -366,14 +402,21 @@ def print_profile(result: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
-    parser.add_argument("--scenario", type=Path, default=BASELINE,
-                        help="scenario file (default scenarios/baseline.yaml); size and days "
-                             "are overridden")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=BASELINE,
+        help="scenario file (default scenarios/baseline.yaml); size and days are overridden",
+    )
     parser.add_argument("--days", type=int, default=DAYS)
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per size")
     parser.add_argument("--json", type=Path, help="save raw results here")
-    parser.add_argument("--profile", type=int, metavar="SIZE",
-                        help=f"phase timers and cProfile for SIZE people x {PROFILE_DAYS} days")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="SIZE",
+        help=f"phase timers and cProfile for SIZE people x {PROFILE_DAYS} days",
+    )
     parser.add_argument("--profile-days", type=int, default=PROFILE_DAYS)
     parser.add_argument("--cpu", type=int, default=0, help="CPU the child is pinned to")
     parser.add_argument("--child", choices=("time", "profile"), help=argparse.SUPPRESS)
@@ -388,15 +431,19 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     print(f"# bench_model: {info['date']}\n")
-    print(f"{info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, numpy {info['numpy']}, "
-          f"mesa {info['mesa']}, simpy {info['simpy']}; git {info['git_commit']} "
-          f"(sim/ modified: {info['sim_dirty']}, sim/*.py sha256 {info['sim_sha256']}); "
-          f"load average at start {info['loadavg_at_start'][0]:.2f}; child pinned to CPU {args.cpu}; "
-          f"scenario {args.scenario}\n")
+    print(
+        f"{info['nproc']} CPUs ({info['cpu']}), Python {info['python']}, numpy {info['numpy']}, "
+        f"mesa {info['mesa']}, simpy {info['simpy']}; git {info['git_commit']} "
+        f"(sim/ modified: {info['sim_dirty']}, sim/*.py sha256 {info['sim_sha256']}); "
+        f"load average at start {info['loadavg_at_start'][0]:.2f}; child pinned to CPU {args.cpu}; "
+        f"scenario {args.scenario}\n"
+    )
     info["scenario"] = str(args.scenario)
 
     if args.profile:
-        result = spawn("profile", args.profile, args.profile_days, args.cpu, args.scenario.resolve())
+        result = spawn(
+            "profile", args.profile, args.profile_days, args.cpu, args.scenario.resolve()
+        )
         print_profile(result)
         if args.json:
             args.json.write_text(json.dumps({"machine": info, "profile": result}, indent=2))
@@ -408,9 +455,13 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(args.repeat):
             r = spawn("time", size, args.days, args.cpu, args.scenario.resolve())
             runs.append(r)
-            print(f"  {size:>9,} people, repeat {rep + 1}/{args.repeat}: set-up {r['setup_s']:.2f} s, "
-                  f"run {r['run_s']:.2f} s, peak RSS {r['peak_rss_mb']:,.0f} MB, "
-                  f"CPU/wall {r['cpu_over_wall']:.2f}, sim {r['sim_sha256']}", file=sys.stderr)
+            print(
+                f"  {size:>9,} people, repeat {rep + 1}/{args.repeat}: "
+                f"set-up {r['setup_s']:.2f} s, run {r['run_s']:.2f} s, "
+                f"peak RSS {r['peak_rss_mb']:,.0f} MB, "
+                f"CPU/wall {r['cpu_over_wall']:.2f}, sim {r['sim_sha256']}",
+                file=sys.stderr,
+            )
         rows.append(summarise(runs))
     print_tables(rows)
     if args.json:

@@ -61,7 +61,7 @@ class HospitalAgent(mesa.Agent):
         """Background occupancy today: seasonal mean plus AR(1) noise from its own stream."""
         z = float(self.model.streams.normal("background.beds", day, np.zeros(1, np.int64))[0])
         self._bg_noise = self._bg_rho * self._bg_noise + math.sqrt(1 - self._bg_rho**2) * self._bg_sd * z
-        share = self._bg_mean * seasonal_factor(day, self.model.params, self._bg_amplitude / self._bg_mean)
+        share = self._bg_mean + seasonal_factor(day, self.model.params, self._bg_amplitude) - 1.0
         return round(self.beds * min(1.0, max(0.0, share + self._bg_noise)))
 
     def step(self) -> DayLog:

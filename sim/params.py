@@ -82,6 +82,7 @@ class Parameter:
     source: str
     note: str
     kind: str = "float"
+    positive: bool = False  # zero is not allowed (the value divides or is logged)
 
     @property
     def factor(self) -> float:
@@ -109,6 +110,7 @@ def _load_registry() -> dict[str, Parameter]:
             source=str(entry["source"]),
             note=str(entry.get("note", "")),
             kind=str(entry.get("kind", "float")),
+            positive=bool(entry.get("positive", False)),
         )
     return registry
 
@@ -126,6 +128,8 @@ def check_value(name: str, value: Any) -> str | None:
     if math.isnan(value):
         return "must be a number, got NaN"
     lo, hi = spec.hard_limits
+    if spec.positive and value <= 0:
+        return f"must be > 0 ({spec.unit}), got {value:g}"
     if value < lo:
         return f"must be >= {lo:g} ({spec.unit}), got {value:g}"
     if value > hi:

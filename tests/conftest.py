@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from sim.hospital import Discharge
 from sim.model import IPCModel
+from sim.phb import NOT_OFFERED, SETTING_UP
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,3 +139,82 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         return write_yaml(tmp_path / (filename or f"{name}.yaml"), data)
 
     return make
+
+
+# --- IPC levers -------------------------------------------------------------------------------
+# Staff, groups and targets are for the reference cohort (11,989 people) and scale with size:
+# in a 2,000-person scenario, 24 co-ordinators are 4 whole-time equivalents.
+PLENTY_OF_PLANS = {"coordinators": 24, "target_plans": 100_000}
+HOSPITAL_OUTCOMES = (
+    "ae_attendances",
+    "emergency_admissions",
+    "short_stay_admissions",
+    "bed_days",
+    "dtoc_days",
+    "deaths",
+    "care_home_admissions",
+    "carer_breakdowns",
+    "readmissions_30d",
+    "discharges",
+    "length_of_stay_days",
+    "hospital_bed_days",
+    "crises",
+)
+
+
+def lever_scenario(
+    size: int = 2000,
+    days: int = 120,
+    overrides: dict[str, float] | None = None,
+    start_day: int = 0,
+    **levers: dict[str, Any],
+) -> Scenario:
+    """`small_scenario` with IPC levers switched on: `lever_scenario(care_planning={...},
+    phb={...})`. Each lever named is enabled unless its settings say `enabled: False`."""
+    interventions: dict[str, Any] = {"start_day": start_day}
+    interventions.update({name: {"enabled": True, **settings} for name, settings in levers.items()})
+    scenario = small_scenario(size=size, days=days, overrides=overrides)
+    scenario.interventions = interventions
+    return scenario
+
+
+def first_day(daily: pd.DataFrame, metric: str) -> int:
+    """The first day on which `metric` is positive (fails if it never is)."""
+    positive = daily.loc[daily[metric] > 0, "day"]
+    assert len(positive), f"{metric} never positive"
+    return int(positive.iloc[0])
+
+
+def step_days(model: IPCModel, days: int | None = None) -> None:
+    """Run `days` more days of `model` (to its horizon by default)."""
+    for _ in range(model.days - model.day if days is None else days):
+        model.step()
+
+
+@dataclass
+class Offers:
+    """What the PHB lever did at each day's offers."""
+
+    day: dict[int, int] = field(default_factory=dict)  # person -> day offered
+    frailty: dict[int, int] = field(default_factory=dict)  # person -> frailty when offered
+    took: set[int] = field(default_factory=set)
+
+
+def record_offers(model: IPCModel) -> Offers:
+    """Wrap the PHB lever's daily offers to record who was offered a budget, when, their
+    frailty then, and who took it (before the model runs)."""
+    lever = model.lever("phb")
+    offers = Offers()
+    offer = lever._offer
+
+    def recording(day: int) -> None:
+        before = lever.status.copy()
+        offer(day)
+        for person in np.flatnonzero((before == NOT_OFFERED) & (lever.status != NOT_OFFERED)):
+            offers.day[int(person)] = day
+            offers.frailty[int(person)] = int(model.people.frailty[person])
+            if lever.status[person] == SETTING_UP:
+                offers.took.add(int(person))
+
+    lever._offer = recording
+    return offers

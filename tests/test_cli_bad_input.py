@@ -20,6 +20,25 @@ def valid(name: str = "case", extra: str = "") -> str:
     return VALID.format(name=name) + extra
 
 
+CARE_PLANNING_ON = "interventions:\n  care_planning:\n    enabled: true\n"
+ALL_LEVERS_ON = (
+    "interventions:\n"
+    "  care_planning: {enabled: true, coordinators: 30}\n"
+    "  phb: {enabled: true}\n"
+    "  peer_support: {enabled: true, groups: 20}\n"
+    "  advocacy: {enabled: true, advocates: 20}\n"
+)
+# parameter -> what a zero does to a run
+ZERO_BREAKS = {
+    "peer_support.fade_half_life_days": "PeerSupport.__init__ divides by it (ZeroDivisionError, exit 1)",
+    "phb.respite_hour_cost": "PersonalHealthBudgets.__init__ divides by it (ZeroDivisionError, exit 1)",
+    "phb.setup_shape": "PersonalHealthBudgets.__init__ divides by it (ZeroDivisionError, exit 1)",
+    "advocacy.hours_per_case": "Advocacy.__init__ divides by it (ZeroDivisionError, exit 1)",
+    "care_planning.recent_use_half_life_days": "IPCModel.__init__ divides by it, in every scenario "
+    "(ZeroDivisionError, exit 1)",
+}
+
+
 @dataclass(frozen=True)
 class Case:
     """Files to write (None: make a folder), arguments after the command, and the problems
@@ -246,6 +265,119 @@ CASES: dict[str, Case] = {
         (("command line", "--reps", ">= 1"), ("bad.yaml", "bogus", "unknown key")),
         commands=("run",),
     ),
+    # --- IPC levers -------------------------------------------------------------------------------
+    "unknown_lever": Case(
+        {"bad.yaml": valid(extra="interventions:\n  care_planing:\n    enabled: true\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planing", "unknown key"),),
+    ),
+    "unknown_lever_setting": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "    coordinator: 3\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planning.coordinator", "unknown key"),),
+    ),
+    "interventions_not_a_mapping": Case(
+        {"bad.yaml": valid(extra="interventions: [care_planning, phb]\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions", "mapping"),),
+    ),
+    "unknown_targeting_rule": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "    targeting: sickest_first\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planning.targeting", "must be one of 'highest_risk'"),),
+    ),
+    "negative_coordinators": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "    coordinators: -2\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planning.coordinators", ">= 0"),),
+    ),
+    "coordinators_as_text": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "    coordinators: seven\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planning.coordinators", "must be a number"),),
+    ),
+    "enabled_not_true_or_false": Case(
+        {"bad.yaml": valid(extra="interventions:\n  peer_support:\n    enabled: 'yes'\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.peer_support.enabled", "must be true or false"),),
+    ),
+    "enabled_given_as_one": Case(
+        {"bad.yaml": valid(extra="interventions:\n  advocacy:\n    enabled: 1\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.advocacy.enabled", "must be true or false"),),
+    ),
+    "phb_without_care_planning": Case(
+        {"bad.yaml": valid(extra="interventions:\n  phb:\n    enabled: true\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.phb.enabled", "needs interventions.care_planning.enabled"),),
+    ),
+    "phb_left_without_care_planning_by_a_child": Case(
+        {
+            "parent.yaml": valid("parent", CARE_PLANNING_ON + "  phb:\n    enabled: true\n"),
+            "child.yaml": "name: child\nextends: parent.yaml\n"
+            "interventions:\n  care_planning:\n    enabled: false\n",
+        },
+        ("child.yaml",),
+        (("child.yaml", "interventions.phb.enabled", "needs interventions.care_planning.enabled"),),
+    ),
+    "negative_target_budgets": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "  phb:\n    enabled: true\n    target_budgets: -5\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.phb.target_budgets", ">= 0"),),
+    ),
+    "fractional_target_plans": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "    target_plans: 2000.5\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.care_planning.target_plans", "whole number"),),
+    ),
+    "bad_min_frailty": Case(
+        {"bad.yaml": valid(extra=CARE_PLANNING_ON + "  phb:\n    enabled: true\n    min_frailty: very\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.phb.min_frailty", "must be one of 'fit'"),),
+    ),
+    "negative_start_day": Case(
+        {"bad.yaml": valid(extra="interventions:\n  start_day: -7\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "interventions.start_day", ">= 0"),),
+    ),
+    "lever_parameter_out_of_range": Case(
+        {"bad.yaml": valid(extra="parameters:\n  care_planning.contingency_share: 1.5\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.care_planning.contingency_share", "<= 1"),),
+    ),
+    "negative_lever_parameter": Case(
+        {"bad.yaml": valid(extra="parameters:\n  advocacy.uptake_rr: -1\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.advocacy.uptake_rr", ">= 0"),),
+    ),
+    "phb_spending_shares_not_summing_to_one": Case(
+        {"bad.yaml": valid(extra="parameters:\n  phb.share_respite: 0.5\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.phb.share_respite", "sum to 1"),),
+    ),
+    "three_lever_problems_in_one_file": Case(
+        {
+            "bad.yaml": valid(
+                extra=CARE_PLANNING_ON + "    coordinators: -1\n    targeting: nearest\n"
+                "  peer_support:\n    groups: -3\n"
+            )
+        },
+        ("bad.yaml",),
+        (
+            ("bad.yaml", "interventions.care_planning.coordinators", ">= 0"),
+            ("bad.yaml", "interventions.care_planning.targeting", "must be one of"),
+            ("bad.yaml", "interventions.peer_support.groups", ">= 0"),
+        ),
+    ),
+    # Parameters that divide or are logged: zero is rejected (they used to crash the run).
+    **{
+        f"zero_{name.replace('.', '_')}": Case(
+            {"bad.yaml": valid(extra=ALL_LEVERS_ON + f"parameters:\n  {name}: 0\n")},
+            ("bad.yaml",),
+            (("bad.yaml", f"parameters.{name}", "> 0"),),
+        )
+        for name in ZERO_BREAKS
+    },
 }
 
 BUGS: dict[str, str] = {}  # case id -> known bug (strict xfail); none open

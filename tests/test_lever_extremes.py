@@ -1,0 +1,113 @@
+"""Extreme lever settings: no co-ordinators gives no plans and no budgets, zero uptake gives no
+budgets, and the shipped at_scale scenario reaches its targets when capacity allows and is
+held back by capacity when it does not."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+from conftest import ROOT, lever_scenario, simulate
+
+from sim.scenario import load_scenario
+from sim.summary import days_to_reach, milestones
+
+AT_SCALE_YAML = ROOT / "scenarios" / "at_scale.yaml"
+SIZE = 3000  # a quarter of the reference cohort: targets 500 plans and 100 budgets
+ALL_LEVERS = {
+    "care_planning": {"coordinators": 24, "target_plans": 100_000},
+    "phb": {"target_budgets": 100_000, "min_conditions": 0},
+    "peer_support": {"groups": 24},
+    "advocacy": {"advocates": 12},
+}
+BUDGET_COLUMNS = ["phb_offers", "phbs_started", "phbs_active", "phbs_in_setup", "cost_phb"]
+
+
+def at_scale(coordinators: float | None = None):
+    scenario = dataclasses.replace(load_scenario(AT_SCALE_YAML), population_size=SIZE)
+    if coordinators is not None:
+        levers = dict(scenario.interventions)
+        levers["care_planning"] = {**levers["care_planning"], "coordinators": coordinators}
+        scenario = dataclasses.replace(scenario, interventions=levers)
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def at_scale_run():
+    scenario = at_scale()
+    return scenario, simulate(scenario).daily.assign(scenario=scenario.name, replicate=0)
+
+
+@pytest.fixture(scope="module")
+def short_staffed_run():
+    scenario = at_scale(coordinators=1)  # a quarter of a co-ordinator at this size
+    return scenario, simulate(scenario).daily.assign(scenario=scenario.name, replicate=0)
+
+
+def test_no_coordinators_gives_no_plans_and_no_budgets():
+    run = simulate(lever_scenario(days=150, **{**ALL_LEVERS, "care_planning": {"coordinators": 0}}))
+    d = run.daily
+
+    assert d["advocacy_cases"].sum() > 0  # the other levers are working
+    assert d[["plans_completed", "plans_active", "care_plan_referrals", *BUDGET_COLUMNS]].sum().sum() == 0
+
+
+def test_zero_uptake_gives_no_budgets():
+    run = simulate(lever_scenario(days=150, overrides={"phb.uptake": 0.0}, **ALL_LEVERS))
+    d = run.daily
+
+    assert d["phb_offers"].sum() > 50
+    assert d[["phbs_started", "phbs_active", "phbs_in_setup", "cost_phb"]].sum().sum() == 0
+
+
+def test_zero_targets_give_no_plans_and_no_budgets():
+    levers = {
+        **ALL_LEVERS,
+        "care_planning": {"coordinators": 24, "target_plans": 0},
+        "phb": {"target_budgets": 0},
+    }
+    run = simulate(lever_scenario(days=90, **levers))
+
+    assert run.daily[["plans_completed", "care_plan_referrals", *BUDGET_COLUMNS]].sum().sum() == 0
+
+
+def test_at_scale_targets_scale_with_population_size():
+    assert at_scale().scale_targets() == {
+        "days_to_plan_target": round(2000 * SIZE / 11989),
+        "days_to_budget_target": round(400 * SIZE / 11989),
+    }
+
+
+def test_at_scale_with_its_staff_reaches_both_targets_within_its_horizon(at_scale_run):
+    scenario, daily = at_scale_run
+    targets = scenario.scale_targets()
+    plan_day = days_to_reach(daily, "plans_completed", targets["days_to_plan_target"]).iloc[0]
+    budget_day = days_to_reach(daily, "phbs_started", targets["days_to_budget_target"]).iloc[0]
+
+    assert plan_day <= scenario.horizon_days
+    assert budget_day <= scenario.horizon_days
+    assert daily["plans_completed"].sum() == targets["days_to_plan_target"]  # and no more
+    assert daily["phbs_started"].sum() == targets["days_to_budget_target"]
+    table = milestones(daily, {scenario.name: targets})
+    assert (table["status"] == "reached").all(), table
+
+
+def test_at_scale_short_of_coordinators_misses_the_plan_target_and_is_capacity_limited(
+    at_scale_run, short_staffed_run
+):
+    scenario, daily = short_staffed_run
+    _, staffed = at_scale_run
+    target = scenario.scale_targets()["days_to_plan_target"]
+    fte = 1 * SIZE / 11989
+    capacity = fte * 30 / 7 * scenario.horizon_days / 6  # hours for new plans, before reviews
+
+    plans = daily["plans_completed"].sum()
+
+    assert math.isnan(days_to_reach(daily, "plans_completed", target).iloc[0])
+    assert plans < target
+    assert plans <= capacity
+    assert plans < 0.5 * staffed["plans_completed"].sum()
+    assert daily["care_plan_queue"].iloc[-1] > 0  # people wait: capacity, not demand, limits
+    table = milestones(daily, {scenario.name: scenario.scale_targets()})
+    assert table.set_index("milestone").loc["days_to_plan_target", "status"] == "not reached"

@@ -1,0 +1,138 @@
+"""`ipc-sim report DIR`: one self-contained HTML page (figures embedded, nothing fetched) and
+the PNG figures, from a finished run; anything that is not a run folder is bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_yaml
+
+from sim.cli import main
+
+FIGURES = ("monthly_outcomes.png", "scale_up_trajectory.png", "costs_by_payer.png")
+DAYS = 200  # long enough for the site's quarter-before/quarter-after caseload measure
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    files = []
+    for name in ("baseline", "at_scale"):
+        files.append(
+            write_yaml(
+                folder / f"{name}_small.yaml",
+                {
+                    "name": name,
+                    "extends": str(ROOT / "scenarios" / f"{name}.yaml"),
+                    "population": {"size": 1500},
+                },
+            )
+        )
+    out = folder / "run"
+    argv = [
+        "run",
+        *map(str, files),
+        "--reps",
+        "2",
+        "--days",
+        str(DAYS),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(run_folder) -> str:
+    assert main(["report", str(run_folder)]) == 0
+    return (run_folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_writes_the_page_and_every_figure(run_folder, report):
+    assert report.startswith("<!doctype html>")
+    for figure in FIGURES:
+        path = run_folder / "figures" / figure
+        assert path.is_file(), figure
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
+
+
+def test_report_is_self_contained(report):
+    images = re.findall(r'<img src="([^"]*)"', report)
+
+    assert len(images) == len(FIGURES)
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r'(src|href)\s*=\s*["\']?https?://', report, flags=re.IGNORECASE)
+    assert "<script" not in report.lower()
+    assert "<link" not in report.lower()
+
+
+def test_report_has_the_per_1000_table_for_every_scenario(report):
+    table = report[report.index("per 1,000 people a year") :]
+    table = table[: table.index("</table>")]
+
+    for label in (
+        "Emergency admissions",
+        "Delayed transfer (DTOC) days",
+        "IPC programme cost (GBP)",
+        "PHB spend (GBP)",
+    ):
+        assert label in table
+    assert "<th>baseline</th>" in table and "<th>at_scale</th>" in table
+    assert "vs baseline" in table
+
+
+def test_report_shows_the_site_style_caseload_measure_beside_the_causal_effect(report):
+    section = report[report.index("What the site would measure") :]
+    section = section[: section.index("<h2>", 10)]
+
+    assert "site-style" in section
+    assert "causal vs paired baseline" in section
+    assert "<th>at_scale</th>" in section
+    assert "No scenario with care plans" not in section
+
+
+def test_report_lists_the_scale_up_milestones_and_the_levers_switched_on(report):
+    assert "days_to_plan_target" in report
+    assert "days_to_budget_target" in report
+    levers = report[report.index("Levers switched on") :]
+    for lever in ("care_planning", "phb", "peer_support", "advocacy"):
+        assert lever in levers
+
+
+def test_report_on_a_file_exits_2_with_one_line(tmp_path, capsys):
+    path = tmp_path / "not_a_folder.yaml"
+    path.write_text("name: x\n")
+
+    status = main(["report", str(path)])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines() == [f"{path}: not a folder (give an `ipc-sim run` output folder)"]
+
+
+def test_report_on_a_missing_folder_exits_2_with_one_line(tmp_path, capsys):
+    status = main(["report", str(tmp_path / "nothere")])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert len(err.splitlines()) == 1
+    assert "nothere" in err and "Traceback" not in err
+
+
+def test_report_on_a_folder_that_is_not_a_run_exits_2_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("not a run")
+
+    status = main(["report", str(tmp_path)])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert lines and all(line.startswith(f"{tmp_path}: ") and "ipc-sim run" in line for line in lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
