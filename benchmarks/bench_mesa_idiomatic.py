@@ -39,7 +39,6 @@ import json
 import math
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -51,16 +50,9 @@ DEFAULT_SIZES = (10_000, 100_000)
 DAYS = 365
 SHORT_DAYS = 30
 SEED = 20170901
-CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+# Shared with bench_model.py (this folder is on sys.path when a script here runs).
+from bench_model import CHILD_ENV, cpu_model, cpu_seconds, peak_rss_mb  # noqa: E402
 
 
 def cohort(size: int):
@@ -330,15 +322,6 @@ def spawn(side: str, size: int, days: int, cpu: int, budget: float, draw: str) -
         raise SystemExit(f"{side} child for {size} people failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

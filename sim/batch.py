@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -85,13 +86,14 @@ def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
-class Executor:
+class Executor(ABC):
     """Runs tasks and yields (task, frame) as each finishes, in any order."""
 
     label = "executor"
 
+    @abstractmethod
     def map(self, tasks: list[Task]) -> Iterator[tuple[Task, pd.DataFrame]]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Run `tasks`, yielding each with its daily table as it finishes."""
 
 
 class SerialExecutor(Executor):
