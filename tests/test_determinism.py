@@ -46,9 +46,22 @@ def parallel_out(scenario_path, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def dask_out(scenario_path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "dask"
+    run_cli(scenario_path, out, "--workers", "2", "--dask", "local")
+    return out
+
+
 @pytest.mark.parametrize("filename", CONTRACT_FILES)
 def test_one_worker_and_two_workers_write_identical_bytes(serial_out, parallel_out, filename):
     assert (serial_out / filename).read_bytes() == (parallel_out / filename).read_bytes()
+
+
+@pytest.mark.parametrize("filename", CONTRACT_FILES)
+def test_a_dask_cluster_writes_the_same_bytes_as_one_process(serial_out, dask_out, filename):
+    assert (serial_out / filename).read_bytes() == (dask_out / filename).read_bytes()
+    assert json.loads((dask_out / "manifest.json").read_text())["executor"] == "dask:local"
 
 
 def test_run_folder_holds_the_contract_files(serial_out):
