@@ -36,10 +36,13 @@ class Advocate(mesa.Agent):
     def free(self) -> int:
         return self.places - len(self.cases)
 
-    def step(self) -> None:
-        """Close cases that have run their course, or whose client has died."""
+    def step(self, dead: set[int] | None = None) -> None:
+        """Close cases that have run their course, or whose client has died. `dead` may be
+        given for all advocates at once."""
         day, location = self.model.day, self.model.people.location
-        for person in [p for p, until in self.cases.items() if until <= day or location[p] == Location.DEAD]:
+        if dead is None:
+            dead = {p for p in self.cases if location[p] == Location.DEAD}
+        for person in [p for p, until in self.cases.items() if until <= day or p in dead]:
             del self.cases[person]
 
 
@@ -105,8 +108,10 @@ class Advocacy(Intervention):
         return Pathway.HOME if u < self._divert else pathway
 
     def step(self, day: int) -> None:
+        clients = np.fromiter((p for a in self.advocates for p in a.cases), dtype=np.int64)
+        dead = set(clients[self.model.people.location[clients] == Location.DEAD].tolist())
         for advocate in self.advocates:
-            advocate.step()
+            advocate.step(dead)
 
     def report(self) -> dict[str, float]:
         cases, self._new_cases = self._new_cases, 0

@@ -35,13 +35,13 @@ class PeerGroup(mesa.Agent):
         self.members: dict[int, float] = {}  # person -> day membership ends
         self.waiting: deque[int] = deque()
 
-    def step(self) -> list[int]:
-        """Let members whose time is up leave; fill free places from the waiting list.
-        Returns who joined today."""
+    def step(self, dead: set[int] | None = None) -> list[int]:
+        """Members whose time is up (or who died) leave; free places are filled from the
+        waiting list. Returns who joined today. `dead` may be given for all groups at once."""
         day, location = self.model.day, self.model.people.location
-        for person in [
-            p for p, until in self.members.items() if until <= day or location[p] == Location.DEAD
-        ]:
+        if dead is None:
+            dead = {p for p in self.members if location[p] == Location.DEAD}
+        for person in [p for p, until in self.members.items() if until <= day or p in dead]:
             del self.members[person]
         joined, not_yet = [], []
         while self.waiting and len(self.members) < self.places:
@@ -106,7 +106,8 @@ class PeerSupport(Intervention):
         people = self.model.people
         before = people.activation_boost.copy() if self._boost > 0 else None
         members_before = self._member_ids()
-        joined = [person for group in self.groups for person in group.step()]
+        dead = set(members_before[people.location[members_before] == Location.DEAD].tolist())
+        joined = [person for group in self.groups for person in group.step(dead)]
         self._today["peer_joins"] += len(joined)
         members = self._member_ids()
         left = np.setdiff1d(members_before, members)
