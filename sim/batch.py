@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +22,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.model import IPCModel
+from sim.outputs import write_parquet_atomic
 from sim.scenario import Scenario
 
 TASK_DIR = ".tasks"
@@ -78,12 +78,6 @@ def run_task(task: Task) -> pd.DataFrame:
     frame.insert(0, "scenario", task.name)
     frame.insert(1, "replicate", task.replicate)
     return frame
-
-
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
 
 
 class Executor(ABC):
@@ -180,7 +174,7 @@ def run_tasks(
         total=len(tasks), initial=len(done), desc="scenario x replicate", unit="task", disable=not progress
     ) as bar:
         for task, frame in executor.map(todo):
-            _write_atomic(frame, task_dir / f"{task.key}.parquet")
+            write_parquet_atomic(frame, task_dir / f"{task.key}.parquet")
             bar.update(1)
             if on_saved:
                 on_saved(task)

@@ -49,9 +49,6 @@ class Intervention:
     def on_admission(self, people: np.ndarray) -> None:
         """Hear who was admitted today."""
 
-    def on_discharge(self, people: np.ndarray, pathways: np.ndarray) -> None:
-        """Hear who left hospital today and by which pathway."""
-
     def observe(self, day: int) -> None:
         """Watch the day, from day 0 even before the lever starts (for before/after measures)."""
 

@@ -163,25 +163,28 @@ class IPCModel(mesa.Model):
         return build_peer_network(self.people, self.params, self.streams)
 
     # --- combining the levers' hooks ------------------------------------------------------
+    def _answers(self, hook: str) -> list[np.ndarray]:
+        """The levers' non-neutral answers to a per-person hook."""
+        return [a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
+
     def _product(self, hook: str) -> np.ndarray | None:
-        arrays = [a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
-        return math.prod(arrays[1:], start=arrays[0]) if arrays else None
-
-    def _managed_at_home(self, crises: np.ndarray) -> np.ndarray:
-        """Which of today's crises are managed without A&E (by care-plan contingency)."""
-        kept = self._product_complement("managed_at_home")
-        if kept is None or crises.size == 0:
-            return np.zeros(crises.size, dtype=bool)
-        u = self.streams.uniform("crisis.managed_at_home", self.day, crises)
-        return u < 1.0 - kept[crises]
-
-    def _product_complement(self, hook: str) -> np.ndarray | None:
-        arrays = [1.0 - a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
-        return math.prod(arrays[1:], start=arrays[0]) if arrays else None
+        answers = self._answers(hook)
+        return math.prod(answers[1:], start=answers[0]) if answers else None
 
     def _sum(self, hook: str) -> np.ndarray | None:
-        arrays = [a for a in (getattr(i, hook)() for i in self.interventions) if a is not None]
-        return sum(arrays[1:], start=arrays[0]) if arrays else None
+        answers = self._answers(hook)
+        return sum(answers[1:], start=answers[0]) if answers else None
+
+    def _managed_at_home(self, crises: np.ndarray) -> np.ndarray:
+        """Which of today's crises are managed without A&E (by care-plan contingency): each
+        lever's chance applies independently."""
+        answers = self._answers("managed_at_home")
+        if not answers or crises.size == 0:
+            return np.zeros(crises.size, dtype=bool)
+        kept = [1.0 - a for a in answers]
+        kept = math.prod(kept[1:], start=kept[0])
+        u = self.streams.uniform("crisis.managed_at_home", self.day, crises)
+        return u < 1.0 - kept[crises]
 
     def _discharge_pathway(self, person: int, pathway: int, now: float) -> int:
         for intervention in self.interventions:
@@ -269,8 +272,6 @@ class IPCModel(mesa.Model):
         self.health.start_episode(person[alive], self._episode_after_discharge)
         self.last_discharge[person[alive]] = left[alive]
         self.social_care.start_support(person[alive], pathway[alive], left[alive])
-        for intervention in self.interventions:
-            intervention.on_discharge(person[alive], pathway[alive])
         stays = {
             "person": person,
             "pathway": pathway,

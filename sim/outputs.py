@@ -22,9 +22,17 @@ from sim.scenario import Scenario
 RUNTIME_PACKAGES = ("mesa", "simpy", "numpy", "pandas", "networkx", "scipy", "pyarrow")
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write to a temporary name, then rename: a reader never sees half a file."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """The same for a table written as Parquet."""
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_parquet(tmp, index=False)
     os.replace(tmp, path)
 
 
@@ -81,11 +89,9 @@ def write_run(
     scen_dir = out / "scenarios"
     scen_dir.mkdir(exist_ok=True)
     for s in scenarios:
-        _atomic_text(scen_dir / f"{s.name}.yaml", s.resolved_yaml())
-    tmp = out / "daily.parquet.tmp"
-    daily.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "daily.parquet")
-    _atomic_text(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
+        write_text_atomic(scen_dir / f"{s.name}.yaml", s.resolved_yaml())
+    write_parquet_atomic(daily, out / "daily.parquet")
+    write_text_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
     for name, table in (extra_tables or {}).items():
-        _atomic_text(out / name, table.to_csv(index=False, float_format="%.6g"))
-    _atomic_text(out / "manifest.json", json.dumps(info, indent=2) + "\n")
+        write_text_atomic(out / name, table.to_csv(index=False, float_format="%.6g"))
+    write_text_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")

@@ -17,7 +17,7 @@ from scipy import stats
 
 from sim.hospital import Pathway
 from sim.intervention import Intervention
-from sim.population import Location
+from sim.population import Location, has_plan
 from sim.scenario import PHBSpec
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class PersonalHealthBudgets(Intervention):
             return
         eligible = (
             (self.status == NOT_OFFERED)
-            & np.isfinite(people.plan_day)
+            & has_plan(people)
             & (people.frailty >= self._min_frailty)
             & (people.n_conditions >= self.spec.min_conditions)
             & (people.residence == Location.HOME)

@@ -25,6 +25,7 @@ import yaml  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
+from sim.outputs import write_text_atomic  # noqa: E402
 from sim.params import REGISTRY  # noqa: E402
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -357,7 +358,5 @@ otherwise have used. Only the second is an effect of IPC.</p>
     head = f"<meta charset='utf-8'><title>ipc-sim report</title><style>{CSS}</style>"
     page = f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
     out = folder / "report.html"
-    tmp = out.with_name("report.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out, page)
     return out
