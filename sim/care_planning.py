@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 IDENTIFY_EVERY_DAYS = 7  # practices refer at weekly MDT meetings
 CASELOAD_WINDOW_DAYS = 91  # the 100 Day Challenge compared quarters before and after
 NONE, REFERRED, DECLINED, PLANNED = 0, 1, 2, 3
+DAILY_COUNTS = (
+    "plans_completed",
+    "care_plan_referrals",
+    "community_group_referrals",
+    "caseload_people",
+    "caseload_ae_before",
+    "caseload_ae_after",
+    "caseload_short_before",
+    "caseload_short_after",
+)
 
 
 class Coordinator(mesa.Agent):
@@ -144,16 +154,7 @@ class CarePlanning(Intervention):
 
     # --- daily work ---------------------------------------------------------------------------
     def step(self, day: int) -> None:
-        self._today = dict.fromkeys(
-            ("plans_completed", "care_plan_referrals", "community_group_referrals"), 0.0
-        )
-        self._today.update(
-            caseload_people=0.0,
-            caseload_ae_before=0.0,
-            caseload_ae_after=0.0,
-            caseload_short_before=0.0,
-            caseload_short_after=0.0,
-        )
+        self._today = dict.fromkeys(DAILY_COUNTS, 0.0)
         reviews_before = self.reviews_done
         if day % IDENTIFY_EVERY_DAYS == 0 and self.coordinators:
             self._identify(day)
