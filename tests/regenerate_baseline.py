@@ -1,7 +1,11 @@
-"""Rewrite tests/baseline/summary_small.csv, the stored result of a fixed-seed small run.
+"""Rewrite tests/baseline/summary_small.csv, the stored result of two fixed-seed small runs.
 
 `tests/test_baseline_regression.py` compares a fresh run with this file (rtol 1e-9), so any
 change that moves results, however slightly, fails it (Starsim's tests/test_baselines.py).
+It is a change detector, the last line of defence: the oracle tests say *which* result is
+wrong, this only says that something moved. It covers the shipped baseline and the shipped
+`at_scale` scenario with every lever on, a late start and non-default effects, so that hooks
+whose defaults are neutral are exercised too.
 
 Run this script ONLY when a change is meant to move results:
 
@@ -20,21 +24,43 @@ from pathlib import Path
 import pandas as pd
 
 from sim.batch import combine, make_tasks, run_task
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.summary import summarise
 
 HERE = Path(__file__).resolve().parent
 BASELINE_CSV = HERE / "baseline" / "summary_small.csv"
-SCENARIO = HERE.parent / "scenarios" / "baseline.yaml"
-SIZE, DAYS, REPS, SEED = 1500, 90, 2, 123
+SCENARIOS = HERE.parent / "scenarios"
+SIZE, DAYS, REPS, SEED = 1500, 120, 2, 123
+# Effects away from their defaults, so that every lever hook changes something.
+ALL_LEVERS_EFFECTS = {
+    "phb.crisis_rr": 0.85,
+    "advocacy.discharge_divert_share": 0.3,
+    "peer_support.activation_boost": 0.7,
+    "care_planning.contingency_share": 0.15,
+    "care_planning.activation_gain": 0.4,
+}
+ALL_LEVERS_START_DAY = 20
+
+
+def stored_scenarios() -> list[Scenario]:
+    """The shipped baseline, and `at_scale` with a late start and non-default effects."""
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    at_scale = load_scenario(SCENARIOS / "at_scale.yaml")
+    all_levers = dataclasses.replace(
+        at_scale,
+        name="all_levers",
+        overrides={**at_scale.overrides, **ALL_LEVERS_EFFECTS},
+        interventions={**at_scale.interventions, "start_day": ALL_LEVERS_START_DAY},
+    )
+    return [dataclasses.replace(s, population_size=SIZE, horizon_days=DAYS) for s in (baseline, all_levers)]
 
 
 def baseline_summary() -> pd.DataFrame:
-    """The shipped baseline scenario at 1,500 people for 90 days, 2 replicates, seed 123."""
-    scenario = dataclasses.replace(load_scenario(SCENARIO), population_size=SIZE, horizon_days=DAYS)
-    tasks = make_tasks([scenario], REPS, SEED)
+    """Both stored scenarios at 1,500 people for 120 days, 2 replicates, seed 123, paired."""
+    scenarios = stored_scenarios()
+    tasks = make_tasks(scenarios, REPS, SEED)
     daily = combine(tasks, {task.key: run_task(task) for task in tasks})
-    return summarise(daily, {scenario.name: SIZE}, baseline=scenario.name)
+    return summarise(daily, {s.name: SIZE for s in scenarios}, baseline="baseline")
 
 
 def main() -> None:

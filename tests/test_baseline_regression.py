@@ -1,4 +1,6 @@
-"""A fixed-seed small run must reproduce the stored summary (Starsim's test_baselines).
+"""Fixed-seed small runs must reproduce the stored summary (Starsim's test_baselines): the baseline
+and an all-levers scenario with non-default effects. A change detector, kept as the last line of
+defence behind the oracle tests.
 
 If this fails after a change that is meant to move results, regenerate the stored file with
 `.venv/bin/python tests/regenerate_baseline.py` and say so in CHANGELOG.md; otherwise the

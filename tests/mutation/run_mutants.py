@@ -88,8 +88,10 @@ def main() -> None:
             print(f"{mid:40s} {verdict:14s} {seconds:6.0f} s", flush=True)
     killed = sum(v == "killed" for v in results.values())
     detector = sum(v == "detector only" for v in results.values())
-    print(f"\n{killed} of {len(results)} killed by oracle tests, {detector} only by the change detector, "
-          f"{len(results) - killed - detector} survived")
+    print(
+        f"\n{killed} of {len(results)} killed by oracle tests, {detector} only by the change detector, "
+        f"{len(results) - killed - detector} survived"
+    )
 
 
 if __name__ == "__main__":
