@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params import Params
+from sim.units import DAYS_PER_WEEK
 
 
 class Costs:
@@ -18,7 +19,7 @@ class Costs:
         self.trim = p["costs.trim_point_days"]
         self.delayed_day = p["costs.delayed_bed_day"]
         self.p2_day = p["costs.intermediate_care_day"]
-        self.home_care_day = p["costs.home_care_hour"] * p["pathway.p1_package_hours"] / 7.0
+        self.home_care_day = p["costs.home_care_hour"] * p["pathway.p1_package_hours"] / DAYS_PER_WEEK
         self.care_home_day = p["costs.care_home_week"]
 
     def day(

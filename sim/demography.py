@@ -7,8 +7,7 @@ import numpy as np
 from sim.params import Params
 from sim.population import Frailty, Location, People
 from sim.rng import HazardClock, Streams
-
-DAYS_PER_YEAR = 365.25
+from sim.units import DAYS_PER_YEAR
 
 
 class Demography:

@@ -14,12 +14,15 @@ import numpy as np
 from sim.params import Params
 from sim.population import Location, People
 from sim.rng import HazardClock, Streams
+from sim.units import DAYS_PER_YEAR
 
 
 def seasonal_factor(day: int, params: Params, amplitude: float) -> float:
     """1 + amplitude x cos(...) peaking on `crisis.winter_peak_day` of the calendar year."""
-    doy = (params["crisis.start_day_of_year"] + day) % 365.25
-    return 1.0 + amplitude * math.cos(2.0 * math.pi * (doy - params["crisis.winter_peak_day"]) / 365.25)
+    doy = (params["crisis.start_day_of_year"] + day) % DAYS_PER_YEAR
+    return 1.0 + amplitude * math.cos(
+        2.0 * math.pi * (doy - params["crisis.winter_peak_day"]) / DAYS_PER_YEAR
+    )
 
 
 def activation_rr(level: np.ndarray, params: Params) -> np.ndarray:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.units import DAYS_PER_WEEK
+
 if TYPE_CHECKING:
     from sim.model import IPCModel
 
@@ -73,7 +75,7 @@ class Staffing:
     def scaled(cls, wte: float, scale: float, weekly_hours: float) -> Staffing:
         fte = wte * scale
         agents = math.ceil(fte - 1e-9) if fte > 0 else 0
-        return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / 7.0)
+        return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / DAYS_PER_WEEK)
 
 
 def assign_to_agents(practice: np.ndarray, n_practices: int, agents: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from sim.population import Location, People, synthesise
 from sim.rehab import PulmonaryRehab
 from sim.rng import Streams
 from sim.scenario import Scenario
+from sim.units import HOURS_PER_DAY
 
 
 def capacity_scale(size: int, params: Params) -> float:
@@ -302,7 +303,7 @@ class IPCModel(mesa.Model):
             "readmissions_30d": stays["readmissions"],
             "delayed_discharges": int((delayed & alive_discharges).sum()),
             "care_home_admissions": int((alive_discharges & (stays["pathway"] == Pathway.CARE_HOME)).sum()),
-            "ae_wait_hours": float(np.mean(waits)) * 24.0 if waits else 0.0,
+            "ae_wait_hours": float(np.mean(waits)) * HOURS_PER_DAY if waits else 0.0,
             "ae_waiting_for_bed": core.waiting_for_bed,
             "alive": int(self.people.size - where[Location.DEAD]),
             "at_home": int(where[Location.HOME]),

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR, HOURS_PER_DAY
+
 # unit -> (factor to model units, lower hard limit, upper hard limit)
 UNITS: dict[str, tuple[float, float, float]] = {
     "people": (1.0, 0.0, math.inf),
@@ -25,21 +27,21 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "probability": (1.0, 0.0, 1.0),
     "multiplier": (1.0, 0.0, math.inf),
     "hazard ratio": (1.0, 0.0, math.inf),
-    "per person-year": (1 / 365.25, 0.0, math.inf),
-    "per 1,000 person-years": (1 / 365_250.0, 0.0, math.inf),
-    "per week": (1 / 7.0, 0.0, math.inf),
+    "per person-year": (1 / DAYS_PER_YEAR, 0.0, math.inf),
+    "per 1,000 person-years": (1 / (1000 * DAYS_PER_YEAR), 0.0, math.inf),
+    "per week": (1 / DAYS_PER_WEEK, 0.0, math.inf),
     "attendances per day": (1.0, 0.0, math.inf),
     "days": (1.0, 0.0, math.inf),
-    "hours": (1 / 24.0, 0.0, math.inf),
-    "weeks": (7.0, 0.0, math.inf),
+    "hours": (1 / HOURS_PER_DAY, 0.0, math.inf),
+    "weeks": (DAYS_PER_WEEK, 0.0, math.inf),
     "hours per week": (1.0, 0.0, math.inf),
     "staff hours": (1.0, 0.0, math.inf),  # effort, not elapsed time: not converted
     "day of year": (1.0, 0.0, 366.0),
     "GBP": (1.0, 0.0, math.inf),
     "GBP per hour": (1.0, 0.0, math.inf),
     "GBP per day": (1.0, 0.0, math.inf),
-    "GBP per week": (1 / 7.0, 0.0, math.inf),
-    "GBP per year": (1 / 365.25, 0.0, math.inf),
+    "GBP per week": (1 / DAYS_PER_WEEK, 0.0, math.inf),
+    "GBP per year": (1 / DAYS_PER_YEAR, 0.0, math.inf),
 }
 
 # Groups of shares that must sum to one (checked for defaults and every scenario).

@@ -19,13 +19,13 @@ from sim.hospital import Pathway
 from sim.intervention import Intervention
 from sim.population import Location, has_plan
 from sim.scenario import PHBSpec
+from sim.units import DAYS_PER_YEAR, WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
 
 NOT_OFFERED, SETTING_UP, DECLINED, ACTIVE, ENDED = 0, 1, 2, 3, 4
 FRAILTY_CLASSES = ("fit", "mild", "moderate", "severe")
-WEEKS_PER_YEAR = 365.25 / 7
 
 
 class PersonalHealthBudgets(Intervention):
@@ -145,7 +145,7 @@ class PersonalHealthBudgets(Intervention):
         self.status[taking] = SETTING_UP
 
     def report(self) -> dict[str, float]:
-        spend = float(self.model.people.phb_budget.sum()) / 365.25
+        spend = float(self.model.people.phb_budget.sum()) / DAYS_PER_YEAR
         return {
             **self._today,
             "phbs_active": float(np.count_nonzero(self.active())),

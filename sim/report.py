@@ -22,14 +22,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
 from sim.outputs import write_text_atomic  # noqa: E402
 from sim.params import REGISTRY  # noqa: E402
+from sim.summary import t_interval  # noqa: E402
+from sim.units import DAYS_PER_MONTH  # noqa: E402
 
-DAYS_PER_MONTH = 365.25 / 12
-DAYS_PER_QUARTER = 365.25 / 4
 HEADLINE = (
     ("ae_attendances_per_1000", "A&E attendances"),
     ("emergency_admissions_per_1000", "Emergency admissions"),
@@ -76,12 +75,7 @@ def _read_run(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict[str,
 
 def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and t 95% interval across replicate columns, row by row."""
-    n = values.shape[1]
-    mean = values.mean(axis=1).to_numpy()
-    if n < 2:
-        return mean, mean, mean
-    half = stats.t.ppf(0.975, n - 1) * values.std(axis=1, ddof=1).to_numpy() / math.sqrt(n)
-    return mean, mean - half, mean + half
+    return t_interval(values.to_numpy(), axis=1)
 
 
 def _save(fig: plt.Figure, path: Path) -> str:

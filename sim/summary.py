@@ -8,8 +8,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.metrics import FLOW, KIND, METRIC_NAMES
+from sim.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 PER_1000 = "_per_1000"
 SUMMARY_COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
 
@@ -35,14 +35,23 @@ def per_replicate(daily: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "replicate", "metric", "value"])
 
 
-def interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and t-based 95% interval of the mean across replicates (NaN bounds for one rep)."""
+def t_interval(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and t-based 95% interval of the mean across replicates along `axis` (the last by
+    default), for a whole table at once. Bounds are NaN where there is only one replicate."""
     values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    n = values.shape[axis]
+    mean = values.mean(axis=axis)
+    if n < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy()
+    half = stats.t.ppf(0.975, n - 1) * values.std(axis=axis, ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def interval(values: np.ndarray) -> tuple[float, float, float]:
+    """`t_interval` of one set of replicate values, as plain floats."""
+    mean, lo, hi = t_interval(np.asarray(values, dtype=float).reshape(-1))
+    return float(mean), float(lo), float(hi)
 
 
 def summarise(daily: pd.DataFrame, sizes: dict[str, int], baseline: str | None) -> pd.DataFrame:

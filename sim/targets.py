@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.summary import DAYS_PER_YEAR, interval
+from sim.summary import interval
+from sim.units import DAYS_PER_YEAR
 
 TARGETS_FILE = Path(str(resources.files("sim"))).parent / "calibration" / "targets.yaml"
 

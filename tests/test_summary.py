@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.metrics import FLOW, KIND, METRIC_NAMES, STOCK
-from sim.summary import DAYS_PER_YEAR, PER_1000, summarise
+from sim.summary import PER_1000, summarise
+from sim.units import DAYS_PER_YEAR
 
 COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
 FLOWS = [m for m in METRIC_NAMES if KIND[m] == FLOW]
