@@ -1,15 +1,16 @@
 """The daily crisis-hazard step, vectorised (ipc-sim) versus idiomatic Mesa 3 (an Agent per person).
 
-Both sides start from the same synthetic cohort (`sim.population.synthesise`, with the carer
+Both sides start from the same synthetic cohort (a fresh `IPCModel`'s people, with the carer
 strain that `sim.carers.Carers` sets at the start) and do the same work each day:
 
     hazard = stable rate x (1 + episode) x location factor x (1 + slope x carer strain) x season
     accumulated += hazard; a crisis when accumulated >= threshold (then accumulated = 0 and a
     new Exp(1) threshold); episode *= decay; a crisis adds `episode.after_crisis` to episode.
 
-(a) ipc-sim: `sim.health.Health(people, params, streams).step(day)` (numpy over all people;
-    thresholds from `sim.rng.HazardClock`, keyed by (decision, count, person) with splitmix64),
-    then `Health.start_episode(crises, episode.after_crisis)` as `IPCModel.step` does.
+(a) ipc-sim: the model's health component, `model.health.step(Today(day))` (numpy over all
+    people, with the rehab hook's multiplier; thresholds from `sim.rng.HazardClock`, keyed by
+    (decision, count, person) with splitmix64), then `start_episodes(people, crises,
+    episode.after_crisis)` as crisis routing does. Its set-up time is the whole model's.
 (b) idiomatic Mesa: one `mesa.Agent` subclass object per person holding its own attributes
     (frailty, activation, n_conditions, propensity, episode, carer_strain, location), whose
     `step()` computes the same hazard formula in Python, activated with
@@ -56,34 +57,34 @@ from bench_model import CHILD_ENV, cpu_model, cpu_seconds, peak_rss_mb  # noqa: 
 
 
 def cohort(size: int):
-    """The synthetic cohort both sides start from, and the scenario's parameters."""
-    from sim.carers import Carers
-    from sim.population import synthesise
-    from sim.rng import Streams
+    """The model both sides start from (nothing run yet): its cohort, with each carer's
+    starting strain set, its parameters and its health component."""
+    import dataclasses
+
+    from sim.model import IPCModel
     from sim.scenario import load_scenario
 
-    params = load_scenario(BASELINE).params
-    streams = Streams(SEED, 0)
-    people = synthesise(size, params, streams)
-    Carers(people, params, streams)  # sets each carer's starting strain
-    return people, params, streams
+    scenario = dataclasses.replace(load_scenario(BASELINE), population_size=size)
+    model = IPCModel(scenario, replicate=0, root_seed=SEED)
+    return model.people, model.params, model.streams, model.health
 
 
 # --- (a) ipc-sim, vectorised --------------------------------------------------------------------
 def run_vectorised(size: int, days: int) -> dict[str, object]:
-    from sim.health import Health
+    from sim.component import Today
+    from sim.health import start_episodes
 
-    people, params, streams = cohort(size)
-    after_crisis = params["episode.after_crisis"]
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
-    health = Health(people, params, streams)
+    people, params, _, health = cohort(size)
+    after_crisis = params["episode.after_crisis"]
     t1 = time.perf_counter()
     crises = 0
     for day in range(days):
-        today = health.step(day)
-        health.start_episode(today, after_crisis)
-        crises += today.size
+        today = Today(day)
+        health.step(today)
+        start_episodes(people, today.crises, after_crisis)
+        crises += today.crises.size
     t2 = time.perf_counter()
     return {
         "setup_s": t1 - t0,
@@ -241,7 +242,7 @@ def run_mesa(size: int, days: int, budget: float, draw: str) -> dict[str, object
 
     from sim.health import Health
 
-    people, params, streams = cohort(size)
+    people, params, streams, _ = cohort(size)
     reference = Health(people, params, streams).stable  # ipc-sim's stable rates, for the check
     crisis_model = mesa_classes()
     cpu0 = cpu_seconds()
@@ -277,16 +278,17 @@ def run_check(size: int, days: int) -> dict[str, object]:
     """Both sides fed the same keyed thresholds: per-person crisis counts should be identical."""
     import numpy as np
 
-    from sim.health import Health
+    from sim.component import Today
+    from sim.health import start_episodes
 
-    people, params, streams = cohort(size)
+    people, params, streams, health = cohort(size)
     after_crisis = params["episode.after_crisis"]
     model = mesa_classes()(people, params, seed=SEED, exact_streams=streams)  # copies columns
-    health = Health(people, params, streams)
     stable = np.array([a.stable_rate for a in model.agents])
     for day in range(days):
-        today = health.step(day)
-        health.start_episode(today, after_crisis)
+        today = Today(day)
+        health.step(today)
+        start_episodes(people, today.crises, after_crisis)
         model.step()
     mesa_counts = np.array([a.crises for a in model.agents])
     return {
@@ -321,7 +323,6 @@ def spawn(side: str, size: int, days: int, cpu: int, budget: float, draw: str) -
         sys.stderr.write(done.stderr)
         raise SystemExit(f"{side} child for {size} people failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -383,9 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         vec = spawn("vectorised", size, args.days, args.cpu, args.mesa_budget, args.draw)
         print(f"  vectorised {size:,}: {vec['run_s']:.3f} s", file=sys.stderr)
         mes = spawn("mesa", size, args.days, args.cpu, args.mesa_budget, args.draw)
-        print(
-            f"  mesa {size:,}: {mes['run_s']:.1f} s for {mes['timed_days']} days", file=sys.stderr
-        )
+        print(f"  mesa {size:,}: {mes['run_s']:.1f} s for {mes['timed_days']} days", file=sys.stderr)
         rows.append({"size": size, "vectorised": vec, "mesa": mes})
 
     print(
@@ -414,10 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {r['cpu_over_wall']:.2f} | {crises} |"
             )
     print()
-    print(
-        "| people | numpy / Mesa speed ratio | crisis difference (Mesa - numpy) "
-        "| in standard errors |"
-    )
+    print("| people | numpy / Mesa speed ratio | crisis difference (Mesa - numpy) | in standard errors |")
     print("|---:|---:|---:|---:|")
     for row in rows:
         v, m = row["vectorised"], row["mesa"]
@@ -438,9 +434,7 @@ def main(argv: list[str] | None = None) -> int:
             f"relative difference in stable rate {check['max_rel_diff_stable_rate']:.1e}."
         )
     if args.json:
-        args.json.write_text(
-            json.dumps({"draw": args.draw, "rows": rows, "check": check}, indent=2)
-        )
+        args.json.write_text(json.dumps({"draw": args.draw, "rows": rows, "check": check}, indent=2))
     return 0
 
 

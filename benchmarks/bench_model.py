@@ -65,9 +65,7 @@ def code_identity() -> dict[str, str]:
 
     def git(*args: str) -> str:
         try:
-            out = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-            )
+            out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
         except (OSError, subprocess.CalledProcessError):
             return ""
         return out.stdout.strip()
@@ -190,14 +188,14 @@ PHASES = (
     ("rehab", "step", "pulmonary rehab (usual care)", None),
     ("health", "step", "health.step (crisis hazard clock)", None),
     ("carers", "step", "carers (strain, breakdowns)", None),
-    ("", "_managed_at_home", "crises managed at home", None),
-    ("planner", "plan", "attendance plan (vectorised draws)", None),
-    ("hospital.core", "admit_plan", "hospital: create SimPy processes", None),
-    ("social_care", "step", "social care agent step", None),
-    ("hospital", "step", "hospital: day (background beds + SimPy run)", None),
+    ("routing", "_managed_at_home", "crises managed at home", None),
+    ("routing.planner", "plan", "attendance plan (vectorised draws)", None),
+    ("hospital.core", "admit_plan", "hospital: create SimPy processes", "hospital: day"),
+    ("hospital", "step", "hospital: day (slots, background beds, SimPy run, apply)", None),
     ("hospital.core", "run_until", "SimPy env.run to end of day", "hospital: day"),
-    ("", "_apply_hospital_day", "apply hospital day (discharge lists)", None),
-    ("", "_record", "record metrics", None),
+    ("hospital", "_apply", "apply hospital day (discharge lists)", "hospital: day"),
+    ("social_care", "step", "social care: packages for today's discharges", None),
+    ("", "_record", "record metrics (every component's report)", None),
 )
 
 
@@ -219,7 +217,7 @@ def child_profile(size: int, days: int, scenario_file: Path) -> dict[str, object
             owner = getattr(owner, part, None)
         if owner is not None:
             timer.wrap(owner, attr, label)
-    for lever in getattr(model, "interventions", []):
+    for lever in getattr(model, "levers", []):
         timer.wrap(lever, "step", f"lever {type(lever).__name__}.step")
     timer.wrap(model, "step", "whole day (model.step)")
     cpu0 = cpu_seconds()
@@ -340,8 +338,7 @@ def print_tables(rows: list[dict]) -> None:
         people_ratio = r["size"] / first["size"]
         time_ratio = r["run_s_median"] / first["run_s_median"]
         print(
-            f"| {fmt_int(r['size'])} | {per:.3f} | {relative:.2f} "
-            f"| {people_ratio:.0f}x | {time_ratio:.1f}x |"
+            f"| {fmt_int(r['size'])} | {per:.3f} | {relative:.2f} | {people_ratio:.0f}x | {time_ratio:.1f}x |"
         )
     print()
     print("Annual totals of the first run (sanity: rates should scale with people)")
@@ -352,11 +349,7 @@ def print_tables(rows: list[dict]) -> None:
     for r in rows:
         t = r["totals_first_run"]
         per_1000 = 1000 * t.get("crises", float("nan")) / r["size"]
-        print(
-            f"| {fmt_int(r['size'])} | "
-            + " | ".join(fmt_int(t[k]) for k in keys)
-            + f" | {per_1000:.0f} |"
-        )
+        print(f"| {fmt_int(r['size'])} | " + " | ".join(fmt_int(t[k]) for k in keys) + f" | {per_1000:.0f} |")
 
 
 def print_profile(result: dict) -> None:
@@ -441,9 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     info["scenario"] = str(args.scenario)
 
     if args.profile:
-        result = spawn(
-            "profile", args.profile, args.profile_days, args.cpu, args.scenario.resolve()
-        )
+        result = spawn("profile", args.profile, args.profile_days, args.cpu, args.scenario.resolve())
         print_profile(result)
         if args.json:
             args.json.write_text(json.dumps({"machine": info, "profile": result}, indent=2))

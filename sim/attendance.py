@@ -1,4 +1,5 @@
-"""How each A&E attendance will go, drawn up front and vectorised.
+"""Crisis routing: each crisis is managed at home or becomes an A&E attendance, and how each
+attendance will go is drawn up front, vectorised.
 
 Each decision is keyed by (decision, day, person) in `Streams.uniform`, so an attendance's
 course does not depend on who else attended that day or in which order.
@@ -6,18 +7,36 @@ course does not depend on who else attended that day or in which order.
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from sim.component import Column, Component, Phase, Today
+from sim.health import start_episodes
 from sim.hospital import AttendancePlan, Pathway, Stay
-from sim.params import Params
+from sim.params import Params, ParamsView
 from sim.population import Location, People
 from sim.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
+
+PLANNER_READS = (
+    "ae.assessment_hours",
+    "ae.admit_*",
+    "los.*",
+    "mortality.inpatient",
+    "pathway.share_*",
+    "pathway.frailty_step",
+    "pathway.alone_multiplier",
+)
 
 
 class AttendancePlanner:
     """Turns today's A&E attenders into an `AttendancePlan` for the hospital."""
 
-    def __init__(self, params: Params, streams: Streams):
+    def __init__(self, params: Params | ParamsView, streams: Streams):
         self._streams = streams
         p = params
         self._assessment = p["ae.assessment_hours"]
@@ -72,3 +91,48 @@ class AttendancePlanner:
         needs_pathway = (stay == Stay.LONG) & (people.residence[ids] == Location.HOME)
         pathway = np.where(needs_pathway, pathway, Pathway.HOME).astype(np.int8)
         return AttendancePlan(ids, arrival, assessment, stay, los, dies, pathway)
+
+
+class CrisisRouting(Component):
+    """Today's crises, and carer breakdowns, are managed at home or sent to A&E."""
+
+    name = "routing"
+    phase = Phase.ROUTING
+    reads = ("episode.after_crisis", *PLANNER_READS)
+    columns = (Column("ae_count", np.int32, 0, "A&E attendances so far"),)
+
+    def __init__(self, model: IPCModel):
+        super().__init__(model)
+        self.planner = AttendancePlanner(self.params, self.streams)
+        self._episode_after_crisis = self.params["episode.after_crisis"]
+
+    def _managed_at_home(self, crises: np.ndarray, day: int) -> np.ndarray:
+        """Which crises are managed without A&E (care-plan contingency): each component's chance
+        applies independently."""
+        answers = self.model.schedule.answers("managed_at_home")
+        if not answers or crises.size == 0:
+            return np.zeros(crises.size, dtype=bool)
+        kept = [1.0 - a for a in answers]
+        kept = math.prod(kept[1:], start=kept[0])
+        u = self.streams.uniform("crisis.managed_at_home", day, crises)
+        return u < 1.0 - kept[crises]
+
+    def step(self, today: Today) -> None:
+        people, breakdowns = self.people, today.breakdowns
+        crises = np.union1d(today.crises, breakdowns[people.is_alive(breakdowns)])
+        managed = self._managed_at_home(crises, today.day)
+        start_episodes(people, crises, self._episode_after_crisis)
+        to_ae = crises[~managed & people.is_alive(crises)]
+        people.location[to_ae] = Location.HOSPITAL
+        people.ae_count[to_ae] += 1
+        today.crises = crises
+        today.managed_at_home = int(managed.sum())
+        today.attenders = to_ae
+        today.plan = self.planner.plan(people, to_ae, today.day)
+
+    def report(self, today: Today) -> dict[str, float]:
+        return {
+            "crises": today.crises.size,
+            "crises_managed_at_home": today.managed_at_home,
+            "ae_attendances": today.attenders.size,
+        }

@@ -6,24 +6,41 @@ and routed like any other crisis.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.params import Params
-from sim.population import Location, People
-from sim.rng import HazardClock, Streams
+from sim.component import Column, Component, Phase, Today
+from sim.population import Location
+from sim.rng import HazardClock
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
 
 
-class Carers:
-    """Strain and breakdown of each person's carer (columns on People)."""
+class Carers(Component):
+    """Strain and breakdown of each person's carer."""
 
-    def __init__(self, people: People, params: Params, streams: Streams):
-        self.people = people
+    name = "carers"
+    phase = Phase.CARERS
+    reads = (
+        "carers.strain_half_hours",
+        "carers.strain_timescale_days",
+        "carers.breakdown_rate_full_strain",
+        "carers.strain_after_breakdown",
+        "carers.hours_frailty_step",
+    )
+    columns = (Column("carer_strain", np.float64, 0.0, "carer strain, 0 (none) to 1 (full)"),)
+
+    def __init__(self, model: IPCModel):
+        super().__init__(model)
+        params, people = self.params, self.people
         self._half = params["carers.strain_half_hours"]
         self._rate = 1.0 / params["carers.strain_timescale_days"]
         self._breakdown = params["carers.breakdown_rate_full_strain"]
         self._after = params["carers.strain_after_breakdown"]
         self._frailty_step = params["carers.hours_frailty_step"] ** np.arange(4)
-        self.clock = HazardClock(streams, "carer_breakdown", people.size)
+        self.clock = HazardClock(self.streams, "carer_breakdown", people.size)
         people.carer_strain[:] = self._target_strain(self.caring_hours(None))
 
     def caring_hours(self, respite_hours: np.ndarray | None) -> np.ndarray:
@@ -37,12 +54,15 @@ class Carers:
     def _target_strain(self, hours: np.ndarray) -> np.ndarray:
         return hours / (hours + self._half)
 
-    def step(self, respite_hours: np.ndarray | None = None) -> np.ndarray:
-        """Move strain toward its level for today's load; return whose carer broke down."""
+    def step(self, today: Today) -> None:
+        """Move strain toward its level for today's load; note whose carer broke down."""
         p = self.people
-        target = self._target_strain(self.caring_hours(respite_hours))
+        target = self._target_strain(self.caring_hours(self.model.schedule.total("respite_hours")))
         p.carer_strain += (target - p.carer_strain) * self._rate
         at_risk = p.has_carer & (p.location == Location.HOME)
         broke = self.clock.advance(self._breakdown * p.carer_strain * at_risk)
         p.carer_strain[broke] = self._after
-        return broke
+        today.breakdowns = broke
+
+    def report(self, today: Today) -> dict[str, float]:
+        return {"carer_breakdowns": today.breakdowns.size}

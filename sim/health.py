@@ -8,16 +8,21 @@ a crisis or a discharge, raises the hazard and fades with a half-life.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import Params
-from sim.population import Location, People
-from sim.rng import HazardClock, Streams
+from sim.component import Column, Component, Phase, Today
+from sim.params import Params, ParamsView
+from sim.population import Location
+from sim.rng import HazardClock
 from sim.units import DAYS_PER_YEAR
 
+if TYPE_CHECKING:
+    from sim.model import IPCModel
 
-def seasonal_factor(day: int, params: Params, amplitude: float) -> float:
+
+def seasonal_factor(day: int, params: Params | ParamsView, amplitude: float) -> float:
     """1 + amplitude x cos(...) peaking on `crisis.winter_peak_day` of the calendar year."""
     doy = (params["crisis.start_day_of_year"] + day) % DAYS_PER_YEAR
     return 1.0 + amplitude * math.cos(
@@ -25,17 +30,36 @@ def seasonal_factor(day: int, params: Params, amplitude: float) -> float:
     )
 
 
-def activation_rr(level: np.ndarray, params: Params) -> np.ndarray:
+def activation_rr(level: np.ndarray, params: Params | ParamsView) -> np.ndarray:
     """Level 1 = 1, level 4 = the measured RR, geometric steps between (PAM levels 1..4)."""
     return np.exp(np.log(params["activation.ae_rr_level4"]) * (level.astype(float) - 1.0) / 3.0)
 
 
-class Health:
+def start_episodes(people, ids: np.ndarray, size: float) -> None:
+    """An acute episode (after a crisis or a discharge) adds `size` to the relative hazard."""
+    np.add.at(people.episode, ids, size)
+
+
+class Health(Component):
     """Draws each day's crises for people at home or in a care home."""
 
-    def __init__(self, people: People, params: Params, streams: Streams):
-        self.people = people
-        self.params = params
+    name = "health"
+    phase = Phase.CRISES
+    reads = (
+        "crisis.*",
+        "care_home.crisis_hr",
+        "episode.half_life_days",
+        "carers.strain_crisis_hr",
+        "activation.ae_rr_level4",
+    )
+    columns = (
+        Column("episode", np.float64, 0.0, "acute episode: added relative hazard, fading"),
+        Column("activation_boost", np.float64, 0.0, "PAM levels added for now by services (peer support)"),
+    )
+
+    def __init__(self, model: IPCModel):
+        super().__init__(model)
+        params, people = self.params, self.people
         self._frailty_hr = np.array(
             [1.0] + [params[f"crisis.frailty_hr_{c}"] for c in ("mild", "moderate", "severe")]
         )
@@ -48,7 +72,7 @@ class Health:
         # Scale so that the cohort's mean stable rate at the start equals crisis.ae_rate.
         self._rate = params["crisis.ae_rate"] / relative.mean()
         self.stable = self._rate * relative
-        self.clock = HazardClock(streams, "crisis", people.size)
+        self.clock = HazardClock(self.streams, "crisis", people.size)
 
     def _relative_risk(self, ids: np.ndarray) -> np.ndarray:
         p = self.people
@@ -65,6 +89,9 @@ class Health:
         if ids.size:
             self.stable[ids] = self._rate * self._relative_risk(ids)
 
+    def risk_changed(self, ids: np.ndarray) -> None:
+        self.refresh(ids)
+
     def hazard(self, day: int, multiplier: np.ndarray | None = None) -> np.ndarray:
         """Today's crisis hazard per person (zero for people in hospital or dead)."""
         p = self.people
@@ -76,12 +103,10 @@ class Health:
             h *= multiplier
         return h
 
-    def step(self, day: int, multiplier: np.ndarray | None = None) -> np.ndarray:
-        """Advance the crisis clock by one day; return who has a crisis today."""
-        crises = self.clock.advance(self.hazard(day, multiplier))
+    def step(self, today: Today) -> None:
+        """Advance the crisis clock by one day; note who has a crisis today."""
+        self.refresh(today.frailer)
+        today.crises = self.clock.advance(
+            self.hazard(today.day, self.model.schedule.product("crisis_multiplier"))
+        )
         self.people.episode *= self._decay
-        return crises
-
-    def start_episode(self, ids: np.ndarray, size: float) -> None:
-        """An acute episode (after a crisis or a discharge) adds `size` to the relative hazard."""
-        np.add.at(self.people.episode, ids, size)

@@ -1,5 +1,9 @@
 """The parameter registry: every number a modeller might question, with range, unit and source.
 
+The core model's entries are in `sim/data/parameters.yaml`; each IPC lever carries its own in
+its module (`Lever.parameter_entries`, the same fields), so a new lever is one file. The
+registry is built on first use from both.
+
 Values are stored in the units the sources use (per person-year, hours, GBP per week ...) and
 converted once, here, to the model's single unit of time, the day (Starsim's lesson: mixed
 time units are the commonest bug class in such models).
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -44,8 +49,9 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "GBP per year": (1 / DAYS_PER_YEAR, 0.0, math.inf),
 }
 
-# Groups of shares that must sum to one (checked for defaults and every scenario).
-SHARE_GROUPS: dict[str, tuple[str, ...]] = {
+# Groups of shares that must sum to one (checked for defaults and every scenario); levers add
+# their own (`Lever.share_groups`).
+CORE_SHARE_GROUPS: dict[str, tuple[str, ...]] = {
     "age bands": (
         "population.share_age_65_74",
         "population.share_age_75_84",
@@ -62,11 +68,6 @@ SHARE_GROUPS: dict[str, tuple[str, ...]] = {
         "activation.share_level2",
         "activation.share_level3",
         "activation.share_level4",
-    ),
-    "PHB spending": (
-        "phb.share_respite",
-        "phb.share_personal_assistant",
-        "phb.share_activity",
     ),
 }
 SHARE_TOLERANCE = 1e-6
@@ -96,13 +97,12 @@ class Parameter:
         return lo, hi
 
 
-def _load_registry() -> dict[str, Parameter]:
-    text = resources.files("sim").joinpath("data/parameters.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+def parse_entries(raw: Mapping[str, Mapping[str, Any]], origin: str) -> dict[str, Parameter]:
+    """Registry entries from their written form (`parameters.yaml`, or a lever's own)."""
     registry: dict[str, Parameter] = {}
     for name, entry in raw.items():
         if entry["unit"] not in UNITS:
-            raise ValueError(f"parameters.yaml: {name}: unknown unit {entry['unit']!r}")
+            raise ValueError(f"{origin}: {name}: unknown unit {entry['unit']!r}")
         registry[name] = Parameter(
             name=name,
             value=float(entry["value"]),
@@ -117,14 +117,47 @@ def _load_registry() -> dict[str, Parameter]:
     return registry
 
 
-REGISTRY: dict[str, Parameter] = _load_registry()
+@cache
+def registry() -> dict[str, Parameter]:
+    """Every parameter: the core file's, then each lever's, in the levers' daily order."""
+    from sim.levers import lever_classes  # the levers carry their own entries
+
+    text = resources.files("sim").joinpath("data/parameters.yaml").read_text(encoding="utf-8")
+    entries = parse_entries(yaml.safe_load(text), "parameters.yaml")
+    for lever in lever_classes():
+        own = parse_entries(lever.parameter_entries, f"lever {lever.name}")
+        clash = own.keys() & entries.keys()
+        if clash:
+            raise ValueError(f"lever {lever.name}: parameters already defined: {sorted(clash)}")
+        entries.update(own)
+    return entries
+
+
+@cache
+def share_groups() -> dict[str, tuple[str, ...]]:
+    """Every group of shares that must sum to one: the core's and the levers'."""
+    from sim.levers import lever_classes
+
+    groups = dict(CORE_SHARE_GROUPS)
+    for lever in lever_classes():
+        groups.update(lever.share_groups)
+    return groups
+
+
+def __getattr__(name: str) -> Any:
+    """`REGISTRY` and `SHARE_GROUPS`, built on first use (the levers are imported then)."""
+    if name == "REGISTRY":
+        return registry()
+    if name == "SHARE_GROUPS":
+        return share_groups()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_value(name: str, value: Any) -> str | None:
     """Return what is wrong with `value` for parameter `name`, or None if it is acceptable."""
-    if name not in REGISTRY:
+    spec = registry().get(name)
+    if spec is None:
         return "unknown parameter (see `ipc-sim params`)"
-    spec = REGISTRY[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"must be a number, got {type(value).__name__} {value!r}"
     if math.isnan(value):
@@ -144,7 +177,7 @@ def check_value(name: str, value: Any) -> str | None:
 def check_share_groups(values: Mapping[str, float]) -> list[tuple[str, str]]:
     """Cross-field rule: each group of shares sums to one. Returns (field, message) pairs."""
     problems = []
-    for group, names in SHARE_GROUPS.items():
+    for group, names in share_groups().items():
         total = sum(values[n] for n in names)
         if abs(total - 1.0) > SHARE_TOLERANCE:
             problems.append((names[0], f"{group} shares {', '.join(names)} must sum to 1, got {total:.4g}"))
@@ -158,13 +191,14 @@ class Params:
     """
 
     def __init__(self, overrides: Mapping[str, float] | None = None):
-        self._source_values: dict[str, float] = {n: p.value for n, p in REGISTRY.items()}
+        entries = registry()
+        self._source_values: dict[str, float] = {n: p.value for n, p in entries.items()}
         for name, value in (overrides or {}).items():
             problem = check_value(name, value)
             if problem:
                 raise ValueError(f"{name}: {problem}")
             self._source_values[name] = float(value)
-        self._model_values = {n: v * REGISTRY[n].factor for n, v in self._source_values.items()}
+        self._model_values = {n: v * entries[n].factor for n, v in self._source_values.items()}
 
     def __getitem__(self, name: str) -> float:
         return self._model_values[name]
@@ -177,6 +211,45 @@ class Params:
 
     def names(self, prefix: str = "") -> Iterable[str]:
         return (n for n in self._source_values if n.startswith(prefix))
+
+    def view(self, owner: str, reads: Iterable[str]) -> ParamsView:
+        """These values as seen by a component that declares it reads `reads`."""
+        return ParamsView(self, owner, tuple(reads))
+
+
+def declared_names(reads: Iterable[str], names: Iterable[str]) -> set[str]:
+    """The parameter names among `names` that `reads` covers: exact names, or prefixes that end
+    in `*`."""
+    reads = tuple(reads)
+    prefixes = tuple(r[:-1] for r in reads if r.endswith("*"))
+    exact = {r for r in reads if not r.endswith("*")}
+    return {n for n in names if n in exact or (prefixes and n.startswith(prefixes))}
+
+
+class ParamsView:
+    """A component's window on the parameters: reading one it did not declare is a bug, so it
+    raises rather than letting the declaration drift from the code."""
+
+    def __init__(self, params: Params, owner: str, reads: tuple[str, ...]):
+        known = registry()
+        unknown = [r for r in reads if not r.endswith("*") and r not in known]
+        if unknown:
+            raise KeyError(f"{owner} declares unknown parameters {unknown}")
+        self._params = params
+        self._owner = owner
+        self._allowed = declared_names(reads, known)
+
+    def _check(self, name: str) -> None:
+        if name not in self._allowed:
+            raise KeyError(f"{self._owner} reads parameter {name!r} without declaring it in `reads`")
+
+    def __getitem__(self, name: str) -> float:
+        self._check(name)
+        return self._params[name]
+
+    def source_value(self, name: str) -> float:
+        self._check(name)
+        return self._params.source_value(name)
 
 
 def registry_table() -> list[dict[str, Any]]:
@@ -191,5 +264,5 @@ def registry_table() -> list[dict[str, Any]]:
             "source": p.source,
             "note": p.note,
         }
-        for p in REGISTRY.values()
+        for p in registry().values()
     ]

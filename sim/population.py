@@ -1,17 +1,25 @@
-"""The synthetic cohort: one numpy column per attribute, one row per person, ids never renumber.
+"""The people table: one typed numpy column per attribute, one row per person; ids never renumber.
 
 People are rows, not objects (design.md: a Python object per person per day cannot meet the
-performance goal). Levers add their own columns with `People.add_column`.
+performance goal). The table is declared, not grown: the cohort's own attributes are `COHORT`
+below and each component declares its columns (`Component.columns`); the model builds one table
+from all of them. A column is written in place (`people.x[ids] = ...`), never replaced, and a
+day that has not happened is `NEVER`, the one "no such day" value of every day column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
+from sim.component import Column
 from sim.params import Params
 from sim.rng import Streams
+
+NEVER = -np.inf  # the day of something that has not happened (every day-stamped column)
 
 
 class Location(IntEnum):
@@ -36,28 +44,69 @@ AGE_BANDS = (65.0, 75.0, 85.0, 100.0)  # band edges; 85+ draws ages up to 100
 CONDITION_FLAGS = ("copd", "diabetes", "heart_failure", "dementia")
 
 
+COHORT: tuple[Column, ...] = (
+    Column("age", np.float64, 0.0, "age in years"),
+    Column("female", np.bool_, False, "sex"),
+    Column("practice", np.int32, 0, "GP practice (0 .. n_practices - 1)"),
+    Column("copd", np.bool_, False, "long-term respiratory condition (mostly COPD)"),
+    Column("diabetes", np.bool_, False, "diabetes"),
+    Column("heart_failure", np.bool_, False, "heart failure"),
+    Column("dementia", np.bool_, False, "dementia"),
+    Column("n_conditions", np.int16, 0, "long-term conditions: the four flags plus others"),
+    Column("frailty", np.int8, Frailty.FIT, "electronic frailty index class", Frailty),
+    Column("activation", np.int8, 1, "patient activation (PAM) level, 1 to 4"),
+    Column("lives_alone", np.bool_, False, "lives alone"),
+    Column("has_carer", np.bool_, False, "has an informal carer"),
+    Column("carer_base_hours", np.float64, 0.0, "weekly caring hours at the fit frailty class"),
+    Column("propensity", np.float64, 1.0, "lasting personal multiplier on the crisis hazard"),
+    Column("location", np.int8, Location.HOME, "where the person is now", Location),
+    Column("residence", np.int8, Location.HOME, "where the person lives: home or care home", Location),
+)
+
+
 class People:
-    """Per-person state for the whole cohort."""
+    """Per-person state for the whole cohort: the declared columns, nothing else."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, columns: Iterable[Column] = COHORT):
+        object.__setattr__(self, "_data", {})
         self.size = size
-        self.ids = np.arange(size)
-        self._columns: list[str] = []
+        self.n_practices = 1
+        self.schema: dict[str, Column] = {}
+        for column in columns:
+            if column.name in self.schema:
+                raise ValueError(f"column {column.name!r} is declared twice")
+            self.schema[column.name] = column
+            self._data[column.name] = np.full(size, column.default, dtype=column.dtype)
 
-    def add_column(self, name: str, values: np.ndarray) -> None:
-        """Register a per-person column (levers call this in their setup)."""
-        if values.shape != (self.size,):
-            raise ValueError(f"column {name} has shape {values.shape}, expected ({self.size},)")
-        setattr(self, name, values)
-        self._columns.append(name)
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["_data"][name]
+        except KeyError:
+            raise AttributeError(f"people have no column {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._data:
+            if value is not self._data[name]:  # `people.x += 1` rebinds the same array: fine
+                raise AttributeError(f"people.{name} is a column: write into it, people.{name}[...] = ...")
+            return
+        object.__setattr__(self, name, value)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return tuple(self._columns)
+        return tuple(self.schema)
+
+    @property
+    def ids(self) -> np.ndarray:
+        return np.arange(self.size)
 
     @property
     def alive(self) -> np.ndarray:
+        """Everyone's alive flag (a new array)."""
         return self.location != Location.DEAD
+
+    def is_alive(self, ids: np.ndarray) -> np.ndarray:
+        """The alive flag of each of `ids`."""
+        return self.location[ids] != Location.DEAD
 
     @property
     def at_home(self) -> np.ndarray:
@@ -72,11 +121,12 @@ def _categorical(rng: np.random.Generator, shares: list[float], n: int) -> np.nd
     return rng.choice(len(shares), size=n, p=np.asarray(shares) / np.sum(shares)).astype(np.int8)
 
 
-def synthesise(size: int, params: Params, streams: Streams) -> People:
-    """Draw the cohort. Depends only on (seed, replicate, size, population parameters)."""
+def synthesise(size: int, params: Params, streams: Streams, columns: Iterable[Column] = ()) -> People:
+    """Draw the cohort into a table with `COHORT` and the given component `columns`. Depends only
+    on (seed, replicate, size, population parameters)."""
     rng = streams.generator("population")
     p = params
-    people = People(size)
+    people = People(size, (*COHORT, *columns))
 
     band = _categorical(
         rng,
@@ -85,82 +135,32 @@ def synthesise(size: int, params: Params, streams: Streams) -> People:
     )
     lo = np.asarray(AGE_BANDS[:-1])[band]
     hi = np.asarray(AGE_BANDS[1:])[band]
-    people.add_column("age", lo + rng.random(size) * (hi - lo))
-    people.add_column("female", rng.random(size) < p["population.share_female"])
+    people.age[:] = lo + rng.random(size) * (hi - lo)
+    people.female[:] = rng.random(size) < p["population.share_female"]
 
     practices = max(1, round(p["population.practices"] * size / p["population.reference_size"]))
-    people.add_column("practice", rng.integers(0, practices, size=size).astype(np.int32))
+    people.practice[:] = rng.integers(0, practices, size=size)
     people.n_practices = practices
 
     respiratory = rng.random(size) < p["population.share_respiratory"]
-    diabetes = ~respiratory | (rng.random(size) < p["population.share_diabetes_among_respiratory"])
-    people.add_column("copd", respiratory)
-    people.add_column("diabetes", diabetes)
-    people.add_column("heart_failure", rng.random(size) < p["population.share_heart_failure"])
-    people.add_column("dementia", rng.random(size) < p["population.share_dementia"])
+    people.copd[:] = respiratory
+    people.diabetes[:] = ~respiratory | (rng.random(size) < p["population.share_diabetes_among_respiratory"])
+    people.heart_failure[:] = rng.random(size) < p["population.share_heart_failure"]
+    people.dementia[:] = rng.random(size) < p["population.share_dementia"]
     other = rng.poisson(p["population.other_conditions_mean"], size)
     flagged = sum(getattr(people, f).astype(np.int16) for f in CONDITION_FLAGS)
-    people.add_column("n_conditions", (flagged + other).astype(np.int16))
+    people.n_conditions[:] = flagged + other
 
-    people.add_column(
-        "frailty",
-        _categorical(
-            rng,
-            [
-                p["frailty.share_fit"],
-                p["frailty.share_mild"],
-                p["frailty.share_moderate"],
-                p["frailty.share_severe"],
-            ],
-            size,
-        ),
-    )
-    people.add_column(
-        "activation",
-        (
-            1
-            + _categorical(
-                rng,
-                [p[f"activation.share_level{k}"] for k in range(1, 5)],
-                size,
-            )
-        ).astype(np.int8),
-    )
+    frailty_shares = [p[f"frailty.share_{f.name.lower()}"] for f in Frailty]
+    people.frailty[:] = _categorical(rng, frailty_shares, size)
+    people.activation[:] = 1 + _categorical(rng, [p[f"activation.share_level{k}"] for k in range(1, 5)], size)
 
     alone = rng.random(size) < p["population.share_living_alone"]
-    people.add_column("lives_alone", alone)
-    people.add_column("has_carer", ~alone | (rng.random(size) < p["population.share_alone_with_carer"]))
+    people.lives_alone[:] = alone
+    people.has_carer[:] = ~alone | (rng.random(size) < p["population.share_alone_with_carer"])
     base_hours = rng.gamma(p["carers.hours_shape"], p["carers.hours_mean"] / p["carers.hours_shape"], size)
-    people.add_column("carer_base_hours", np.where(people.has_carer, base_hours, 0.0))
-    people.add_column("carer_strain", np.zeros(size))
+    people.carer_base_hours[:] = np.where(people.has_carer, base_hours, 0.0)
 
     shape = p["crisis.propensity_shape"]
-    people.add_column("propensity", rng.gamma(shape, 1.0 / shape, size))
-    people.add_column("episode", np.zeros(size))
-    people.add_column("location", np.full(size, Location.HOME, dtype=np.int8))
-    people.add_column("residence", np.full(size, Location.HOME, dtype=np.int8))  # home or care home
-    add_service_columns(people)
+    people.propensity[:] = rng.gamma(shape, 1.0 / shape, size)
     return people
-
-
-NEVER = -np.inf  # "no such day yet" for day-stamped columns
-
-
-def add_service_columns(people: People) -> None:
-    """Use of services and IPC status: zero or empty for everyone at the start, so the columns
-    exist whichever levers a scenario switches on."""
-    n = people.size
-    people.add_column("ae_count", np.zeros(n, dtype=np.int32))  # A&E attendances so far
-    people.add_column("short_stay_count", np.zeros(n, dtype=np.int32))  # zero/one-day admissions
-    people.add_column("recent_use", np.zeros(n))  # decaying count of attendances (risk scores)
-    people.add_column("recent_use_day", np.full(n, NEVER))
-    people.add_column("rehab_until", np.full(n, NEVER))  # pulmonary rehab lowers risk until
-    people.add_column("activation_boost", np.zeros(n))  # PAM levels added by peer support
-    people.add_column("plan_day", np.full(n, NEVER))  # day a care plan was completed
-    people.add_column("phb_budget", np.zeros(n))  # annual budget in payment (GBP), 0 if none
-    people.add_column("advocate_until", np.full(n, NEVER))
-    people.add_column("peer_until", np.full(n, NEVER))  # member of a peer group until
-
-
-def has_plan(people: People) -> np.ndarray:
-    return np.isfinite(people.plan_day)

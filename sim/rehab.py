@@ -6,33 +6,46 @@ the trials (Moore et al., Cochrane) give the effect on admissions for those who 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sim.params import Params
-from sim.population import Location, People
-from sim.rng import HazardClock, Streams
+from sim.component import Column, Component, Phase, Today
+from sim.population import NEVER, Location
+from sim.rng import HazardClock
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
 
 
-class PulmonaryRehab:
+class PulmonaryRehab(Component):
     """Who starts a rehab course, and the lower crisis hazard that follows for a while."""
 
-    def __init__(self, people: People, params: Params, streams: Streams):
-        self.people = people
-        self._rate = params["rehab.uptake"]
-        self._effect_days = params["rehab.effect_weeks"]
-        self._rr = params["rehab.crisis_rr"]
-        self.clock = HazardClock(streams, "rehab", people.size)
+    name = "rehab"
+    phase = Phase.REHAB
+    reads = ("rehab.*",)
+    columns = (Column("rehab_until", np.float64, NEVER, "day a rehab course stops lowering the hazard"),)
 
-    def step(self, day: int, uptake_multiplier: np.ndarray | None) -> np.ndarray:
+    def __init__(self, model: IPCModel):
+        super().__init__(model)
+        self._rate = self.params["rehab.uptake"]
+        self._effect_days = self.params["rehab.effect_weeks"]
+        self._rr = self.params["rehab.crisis_rr"]
+        self.clock = HazardClock(self.streams, "rehab", self.people.size)
+
+    def step(self, today: Today) -> None:
         """Start courses for people with COPD at home who are not already benefiting."""
-        p = self.people
+        p, day = self.people, today.day
         eligible = p.copd & (p.location == Location.HOME) & (p.rehab_until <= day)
         rate = self._rate * eligible
+        uptake_multiplier = self.model.schedule.product("rehab_uptake_multiplier")
         if uptake_multiplier is not None:
             rate = rate * uptake_multiplier
-        started = self.clock.advance(rate)
-        p.rehab_until[started] = day + self._effect_days
-        return started
+        today.rehab_starts = self.clock.advance(rate)
+        p.rehab_until[today.rehab_starts] = day + self._effect_days
 
-    def crisis_multiplier(self, day: int) -> np.ndarray:
-        return np.where(self.people.rehab_until > day, self._rr, 1.0)
+    def crisis_multiplier(self) -> np.ndarray:
+        return np.where(self.people.rehab_until > self.model.day, self._rr, 1.0)
+
+    def report(self, today: Today) -> dict[str, float]:
+        return {"rehab_starts": today.rehab_starts.size}

@@ -11,22 +11,18 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from sim.errors import InputError, Problem
+from sim.lever import StrictSpec as _Strict
+from sim.levers import lever_classes
+from sim.limits import MAX_HORIZON_DAYS, MAX_POPULATION, MIN_POPULATION
 from sim.params import REGISTRY, Params, check_share_groups, check_value
 
-MIN_POPULATION = 1_000
-MAX_POPULATION = 1_000_000
-MAX_HORIZON_DAYS = 20 * 366
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PopulationSpec(_Strict):
@@ -35,67 +31,33 @@ class PopulationSpec(_Strict):
     size: int = Field(ge=MIN_POPULATION, le=MAX_POPULATION)
 
 
-Targeting = Literal["highest_risk", "post_discharge", "random"]
-FrailtyClass = Literal["fit", "mild", "moderate", "severe"]
-MAX_STAFF = 100_000
+def _interventions_model() -> type[BaseModel]:
+    """The `interventions:` section: `start_day`, then one entry per lever, from the levers' own
+    `Spec`s (so a new lever needs no change here). Staff, groups and targets are for the
+    reference cohort and scale with population size like every capacity."""
+    fields: dict[str, Any] = {
+        "start_day": (int, Field(default=0, ge=0, le=MAX_HORIZON_DAYS)),  # levers act from this day
+    }
+    for lever in lever_classes():
+        fields[lever.name] = (lever.Spec, Field(default_factory=lever.Spec))
+    return create_model("InterventionsSpec", __base__=_Strict, **fields)
 
 
-class CarePlanningSpec(_Strict):
-    """Personalised care and support planning by GP care co-ordinators."""
-
-    enabled: bool = False
-    coordinators: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
-    targeting: Targeting = "highest_risk"
-    target_plans: int = Field(default=2000, ge=0, le=10_000_000)  # commissioned plans
-
-
-class PHBSpec(_Strict):
-    """Personal health budgets, offered to plan holders who meet the rules."""
-
-    enabled: bool = False
-    target_budgets: int = Field(default=400, ge=0, le=10_000_000)  # commissioned budgets
-    min_frailty: FrailtyClass = "fit"
-    min_conditions: int = Field(default=1, ge=0, le=30)
-
-
-class PeerSupportSpec(_Strict):
-    """Peer support groups run with the voluntary sector."""
-
-    enabled: bool = False
-    groups: float = Field(default=0, ge=0, le=MAX_STAFF)
-
-
-class AdvocacySpec(_Strict):
-    """Independent advocacy and brokerage."""
-
-    enabled: bool = False
-    advocates: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
-    serve_low_activation: bool = True  # PAM levels 1-2
-    serve_no_carer: bool = True
-
-
-class InterventionsSpec(_Strict):
-    """The four IPC levers; staff, groups and targets are for the reference cohort and scale
-    with population size like every capacity."""
-
-    start_day: int = Field(default=0, ge=0, le=MAX_HORIZON_DAYS)  # levers act from this day
-    care_planning: CarePlanningSpec = Field(default_factory=CarePlanningSpec)
-    phb: PHBSpec = Field(default_factory=PHBSpec)
-    peer_support: PeerSupportSpec = Field(default_factory=PeerSupportSpec)
-    advocacy: AdvocacySpec = Field(default_factory=AdvocacySpec)
+InterventionsSpec = _interventions_model()
 
 
 def _intervention_rules(spec: dict[str, Any]) -> list[tuple[str, str]]:
-    """Cross-field rules between levers. Returns (field, message) pairs."""
+    """Cross-field rules between levers (each lever's `requires`). Returns (field, message) pairs."""
     levers = InterventionsSpec.model_validate(spec)
     problems = []
-    if levers.phb.enabled and not levers.care_planning.enabled:
-        problems.append(
-            (
-                "interventions.phb.enabled",
-                "needs interventions.care_planning.enabled: a care plan is the gateway to a budget",
-            )
-        )
+    for lever in lever_classes():
+        if not getattr(levers, lever.name).enabled:
+            continue
+        for needed, why in lever.requires.items():
+            if not getattr(levers, needed).enabled:
+                problems.append(
+                    (f"interventions.{lever.name}.enabled", f"needs interventions.{needed}.enabled: {why}")
+                )
     return problems
 
 
@@ -113,7 +75,7 @@ class ScenarioFile(_Strict):
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationPart | None = None
-    interventions: InterventionsSpec | None = None
+    interventions: InterventionsSpec | None = None  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -124,7 +86,7 @@ class ResolvedScenario(_Strict):
     description: str = ""
     horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationSpec
-    interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)
+    interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -142,17 +104,18 @@ class Scenario:
     interventions: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def levers(self) -> InterventionsSpec:
+    def levers(self) -> Any:
+        """The `interventions:` section, validated (an `InterventionsSpec`)."""
         return InterventionsSpec.model_validate(self.interventions)
 
     def scale_targets(self) -> dict[str, float]:
         """The scale-up targets of the enabled levers, scaled to this population's size."""
         scale = self.population_size / self.params.source_value("population.reference_size")
         levers, targets = self.levers, {}
-        if levers.care_planning.enabled:
-            targets["days_to_plan_target"] = round(levers.care_planning.target_plans * scale)
-        if levers.phb.enabled:
-            targets["days_to_budget_target"] = round(levers.phb.target_budgets * scale)
+        for lever in lever_classes():
+            spec = getattr(levers, lever.name)
+            if lever.milestone is not None and spec.enabled:
+                targets[lever.milestone.name] = round(getattr(spec, lever.milestone.field) * scale)
         return targets
 
     @property

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from sim.hospital import Discharge
+from sim.levers.phb import BudgetStatus
 from sim.model import IPCModel
-from sim.phb import NOT_OFFERED, SETTING_UP
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,14 +55,9 @@ def simulate(scenario: Scenario, seed: int = 1, replicate: int = 0) -> SimRun:
     """Run `scenario` to its horizon, capturing each day's finished stays."""
     model = IPCModel(scenario, replicate=replicate, root_seed=seed)
     stays: list[Discharge] = []
-    apply_day = model._apply_hospital_day
-
-    def capture(log):
-        stays.extend(log.finished)
-        return apply_day(log)
-
-    model._apply_hospital_day = capture
-    model.run()
+    for _ in range(model.days):
+        model.step()
+        stays.extend(model.today.log.finished)
     return SimRun(model, model.recorder.frame(), stays)
 
 
@@ -210,10 +205,12 @@ def record_offers(model: IPCModel) -> Offers:
     def recording(day: int) -> None:
         before = lever.status.copy()
         offer(day)
-        for person in np.flatnonzero((before == NOT_OFFERED) & (lever.status != NOT_OFFERED)):
+        for person in np.flatnonzero(
+            (before == BudgetStatus.NOT_OFFERED) & (lever.status != BudgetStatus.NOT_OFFERED)
+        ):
             offers.day[int(person)] = day
             offers.frailty[int(person)] = int(model.people.frailty[person])
-            if lever.status[person] == SETTING_UP:
+            if lever.status[person] == BudgetStatus.SETTING_UP:
                 offers.took.add(int(person))
 
     lever._offer = recording

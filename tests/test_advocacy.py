@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import PLENTY_OF_PLANS, lever_scenario, record_offers, simulate, step_days
 
-from sim.care_planning import DECLINED, PLANNED, REFERRED
 from sim.hospital import Pathway
+from sim.levers.care_planning import PlanStatus
 from sim.model import IPCModel
 from sim.population import Location
 
@@ -133,8 +133,8 @@ def test_advocacy_raises_care_plan_acceptance():
 
     def acceptance(model):
         status = model.lever("care_planning").status
-        took = np.isin(status, (REFERRED, PLANNED)).sum()
-        return took / (took + (status == DECLINED).sum())
+        took = np.isin(status, (PlanStatus.REFERRED, PlanStatus.PLANNED)).sum()
+        return took / (took + (status == PlanStatus.DECLINED).sum())
 
     assert acceptance(off) == pytest.approx(0.5, abs=0.06)
     assert acceptance(on) > acceptance(off) + 0.15
@@ -193,7 +193,7 @@ def test_discharge_divert_share_one_turns_an_advocated_inpatients_p1_into_p0():
     without = np.flatnonzero(~np.isfinite(p.advocate_until))[:50]
 
     assert with_advocate.size > 5
-    assert model.hospital.core.on_fit == model._discharge_pathway  # the hook is wired in
+    assert model.hospital.core.on_fit == model.schedule.discharge_pathway  # the hook is wired in
     for person in with_advocate:
         assert lever.discharge_pathway(int(person), Pathway.HOME_SUPPORT, now) == Pathway.HOME
         assert lever.discharge_pathway(int(person), Pathway.INTERMEDIATE, now) == Pathway.INTERMEDIATE

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import PLENTY_OF_PLANS, first_day, lever_scenario, simulate, step_days
 
-from sim.care_planning import DECLINED, NONE, REFERRED
+from sim.levers.care_planning import PlanStatus
 from sim.model import IPCModel
 from sim.population import Location
 
@@ -32,8 +32,10 @@ def record_referrals(model: IPCModel) -> list[tuple[int, np.ndarray, np.ndarray]
     def recording(day: int) -> None:
         before = lever.status.copy()
         identify(day)
-        new = np.flatnonzero((before == NONE) & np.isin(lever.status, (REFERRED, DECLINED)))
-        seen.append((day, new, model.last_discharge[new].copy()))
+        new = np.flatnonzero(
+            (before == PlanStatus.NONE) & np.isin(lever.status, (PlanStatus.REFERRED, PlanStatus.DECLINED))
+        )
+        seen.append((day, new, model.people.last_discharge[new].copy()))
 
     lever._identify = recording
     return seen
@@ -213,7 +215,7 @@ def test_post_discharge_targeting_refers_only_people_discharged_within_the_windo
         assert (day - last_discharge <= window).all()
     holders = np.isfinite(model.people.plan_day)
     assert holders.sum() > 0
-    assert np.isfinite(model.last_discharge[holders]).all()
+    assert np.isfinite(model.people.last_discharge[holders]).all()
 
 
 def test_random_targeting_mostly_refers_people_never_discharged():

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import small_scenario
 
-from sim.health import Health, activation_rr
-from sim.params import Params
-from sim.population import Location, synthesise
-from sim.rng import Streams
+from sim.component import Today
+from sim.health import activation_rr, start_episodes
+from sim.model import IPCModel
+from sim.population import Location
 
 
 def cohort(size: int = 20_000, **overrides: float):
-    params = Params(overrides)
-    streams = Streams(9, 0)
-    people = synthesise(size, params, streams)
-    return people, params, streams
+    """A fresh model's people, parameters and health component (nothing has run yet)."""
+    model = IPCModel(small_scenario(size=size, overrides=overrides), replicate=0, root_seed=9)
+    return model.people, model.params, model.health
 
 
 def test_the_cohort_mean_stable_rate_equals_the_parameter() -> None:
-    people, params, streams = cohort()
-    health = Health(people, params, streams)
+    people, params, health = cohort()
     assert np.isclose(health.stable.mean(), params["crisis.ae_rate"])
 
 
 def test_frailer_people_have_higher_hazard() -> None:
-    people, params, streams = cohort()
-    health = Health(people, params, streams)
+    people, params, health = cohort()
     by_class = [
         np.median(health.stable[people.frailty == f] / people.propensity[people.frailty == f])
         for f in range(4)
@@ -41,8 +39,7 @@ def test_more_activated_people_have_lower_hazard() -> None:
 
 
 def test_people_in_hospital_or_dead_have_no_crisis_hazard() -> None:
-    people, params, streams = cohort(size=1000)
-    health = Health(people, params, streams)
+    people, params, health = cohort(size=1000)
     people.location[:10] = Location.HOSPITAL
     people.location[10:20] = Location.DEAD
     assert np.all(health.hazard(0)[:20] == 0)
@@ -50,25 +47,23 @@ def test_people_in_hospital_or_dead_have_no_crisis_hazard() -> None:
 
 
 def test_an_acute_episode_fades_with_its_half_life() -> None:
-    people, params, streams = cohort(size=1000)
-    health = Health(people, params, streams)
-    health.start_episode(np.array([0]), 1.0)
+    people, params, health = cohort(size=1000)
+    start_episodes(people, np.array([0]), 1.0)
     for day in range(int(params["episode.half_life_days"])):
-        health.step(day)
+        health.step(Today(day))
     assert np.isclose(people.episode[0], 0.5)
 
 
 def test_a_caseload_picked_after_a_crisis_uses_hospitals_less_afterwards_with_no_intervention() -> None:
     """Regression to the mean (evidence.md 5b): the before/after fall the site would see."""
-    people, params, streams = cohort()
-    health = Health(people, params, streams)
+    people, params, health = cohort()
     window = 90
     for day in range(window):
-        health.step(day)
+        health.step(Today(day))
     before = health.clock.count.copy()
     picked = before > 0
     for day in range(window, 2 * window):
-        health.step(day)
+        health.step(Today(day))
     after = health.clock.count - before
     fall = 1 - after[picked].sum() / before[picked].sum()
     assert fall > 0.4

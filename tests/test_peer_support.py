@@ -112,7 +112,7 @@ def test_invitations_go_to_network_ties_of_members():
     lever.refer = recording
     for _ in range(model.days):
         model.step()
-    network = model.peer_network
+    network = model.lever("peer_support").peer_network
 
     assert sum(ids.size for ids, _ in invited) > 20
     for ids, members in invited:
@@ -131,7 +131,7 @@ def test_no_groups_means_no_members_no_boost_and_no_cost():
     assert (run.model.people.activation_boost == 0).all()
     lever = run.model.lever("peer_support")
     assert lever.groups == []
-    assert lever.report()["cost_programme"] == 0
+    assert lever.report(run.model.today)["cost_programme"] == 0
 
 
 def test_cost_programme_is_the_running_cost_of_the_groups():

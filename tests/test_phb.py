@@ -18,8 +18,8 @@ from conftest import (
 )
 
 from sim.hospital import Pathway
+from sim.levers.phb import BudgetStatus
 from sim.model import IPCModel
-from sim.phb import ACTIVE, ENDED, NOT_OFFERED, SETTING_UP
 from sim.population import Location
 
 MANY_BUDGETS = {"target_budgets": 100_000, "min_conditions": 0}
@@ -38,7 +38,7 @@ def run_phb(days: int = 180, overrides=None, phb=None, seed: int = 1, **levers) 
 
 def holders(model: IPCModel) -> np.ndarray:
     """People whose budget started (in payment now, or ended since)."""
-    return np.isin(model.lever("phb").status, (ACTIVE, ENDED))
+    return np.isin(model.lever("phb").status, (BudgetStatus.ACTIVE, BudgetStatus.ENDED))
 
 
 # --- who gets a budget ----------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_eligibility_rules_min_frailty_and_min_conditions_hold_for_every_offer()
     plan_holders = np.isfinite(model.people.plan_day)
     failing = plan_holders & (model.people.n_conditions < 3)
     assert failing.any()
-    assert (model.lever("phb").status[failing] == NOT_OFFERED).all()
+    assert (model.lever("phb").status[failing] == BudgetStatus.NOT_OFFERED).all()
 
 
 # --- when ------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_each_budget_starts_on_the_first_day_its_setup_has_ended():
     model, offers = run_phb(days=150)
     lever = model.lever("phb")
     started = np.fromiter(offers.took, dtype=np.int64)
-    started = started[np.isin(lever.status[started], (ACTIVE, ENDED))]
+    started = started[np.isin(lever.status[started], (BudgetStatus.ACTIVE, BudgetStatus.ENDED))]
     setup_end = lever._setup_end[started]
     offered = np.array([offers.day[int(p)] for p in started])
 
@@ -174,7 +174,10 @@ def test_budgets_started_or_in_setup_never_exceed_a_small_target_despite_many_of
     for _ in range(model.days):
         model.step()
         alive = model.people.location != Location.DEAD
-        assert lever.started_total + np.count_nonzero((lever.status == SETTING_UP) & alive) <= target
+        assert (
+            lever.started_total + np.count_nonzero((lever.status == BudgetStatus.SETTING_UP) & alive)
+            <= target
+        )
 
     d = model.recorder.frame()
     assert d["phb_offers"].sum() > target  # some declined, so more offers than budgets
@@ -194,7 +197,7 @@ def test_budget_sizes_follow_the_lognormal_with_the_set_mean_and_cv():
 
 def test_cost_phb_is_the_sum_of_budgets_in_payment_per_day_and_displaces_nhs_cost():
     model, _ = run_phb(days=150)
-    report = model.lever("phb").report()
+    report = model.lever("phb").report(model.today)
     spend = model.people.phb_budget[model.lever("phb").active()].sum() / 365.25
 
     assert spend > 0
@@ -274,9 +277,9 @@ def test_holders_with_a_personal_assistant_never_wait_for_a_p1_package_when_bypa
     model, _ = run_phb(days=120, overrides={"phb.p1_bypass_share": 1.0})
     lever = model.lever("phb")
     holder = _a_holder(model)
-    others = np.flatnonzero(lever.status == NOT_OFFERED)[:20]
+    others = np.flatnonzero(lever.status == BudgetStatus.NOT_OFFERED)[:20]
 
-    assert model.hospital.core.on_fit == model._discharge_pathway  # the hook is wired in
+    assert model.hospital.core.on_fit == model.schedule.discharge_pathway  # the hook is wired in
     for now in np.linspace(120, 125, 40):
         assert lever.discharge_pathway(holder, Pathway.HOME_SUPPORT, now) == Pathway.HOME
         assert lever.discharge_pathway(holder, Pathway.INTERMEDIATE, now) == Pathway.INTERMEDIATE
@@ -342,10 +345,10 @@ def test_budgets_end_when_the_holder_dies_or_moves_to_a_care_home():
     model, _ = run_phb(days=240)
     p, status = model.people, model.lever("phb").status
     gone = (p.location == Location.DEAD) | (p.residence != Location.HOME)
-    had_budget = np.isin(status, (ACTIVE, ENDED))
+    had_budget = np.isin(status, (BudgetStatus.ACTIVE, BudgetStatus.ENDED))
 
     assert (had_budget & gone).any()
-    assert (status[had_budget & gone] == ENDED).all()
+    assert (status[had_budget & gone] == BudgetStatus.ENDED).all()
     assert (p.phb_budget[gone] == 0).all()
 
 
@@ -353,7 +356,7 @@ def test_phbs_in_setup_counts_only_living_people():
     """Bug found: people who died during set-up stayed in phbs_in_setup for ever."""
     deadly = {f"mortality.fit_{band}": 0.5 for band in ("65_74", "75_84", "85_plus")}
     run = simulate(lever_scenario(days=90, overrides=deadly, care_planning=PLENTY_OF_PLANS, phb=MANY_BUDGETS))
-    setting_up = run.model.lever("phb").status == SETTING_UP
+    setting_up = run.model.lever("phb").status == BudgetStatus.SETTING_UP
     alive = run.model.people.location != Location.DEAD
 
     assert run.daily["phbs_in_setup"].iloc[-1] == np.count_nonzero(setting_up & alive)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from sim.intervention import Intervention
+from sim.component import Component, Phase
 from sim.model import IPCModel
 from sim.rng import HazardClock, Streams
 from sim.scenario import load_scenario
@@ -33,8 +33,11 @@ def scenario(days: int = 120, size: int = 1500, **overrides: float):
     )
 
 
-class NoEffect(Intervention):
+class NoEffect(Component):
     """A lever switched on with every effect set to 'no effect'."""
+
+    name = "no_effect"
+    phase = Phase.SERVICES
 
     def crisis_multiplier(self):
         return np.ones(self.model.people.size)
@@ -46,8 +49,11 @@ class NoEffect(Intervention):
         return np.zeros(self.model.people.size)
 
 
-class FrailerPersonZero(Intervention):
+class FrailerPersonZero(Component):
     """Changes one person's path: person 0's crisis hazard is fifty times higher."""
+
+    name = "frailer_person_zero"
+    phase = Phase.SERVICES
 
     def crisis_multiplier(self):
         m = np.ones(self.model.people.size)
@@ -55,8 +61,8 @@ class FrailerPersonZero(Intervention):
         return m
 
 
-def run(spec, interventions=()) -> IPCModel:
-    model = IPCModel(spec, replicate=0, root_seed=11, interventions=list(interventions))
+def run(spec, components=()) -> IPCModel:
+    model = IPCModel(spec, replicate=0, root_seed=11, components=components)
     model.run()
     return model
 

@@ -15,21 +15,178 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Literal
 
 import mesa
 import numpy as np
+from pydantic import Field
 
-from sim.intervention import Intervention, Staffing, assign_to_agents
-from sim.population import Location
-from sim.scenario import CarePlanningSpec
+from sim.component import Column, Today
+from sim.lever import Lever, LeverSpec, Milestone, Staffing, assign_to_agents
+from sim.limits import MAX_STAFF, MAX_TARGET
+from sim.population import NEVER, Location
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
 
 IDENTIFY_EVERY_DAYS = 7  # practices refer at weekly MDT meetings
 CASELOAD_WINDOW_DAYS = 91  # the 100 Day Challenge compared quarters before and after
-NONE, REFERRED, DECLINED, PLANNED = 0, 1, 2, 3
+
+
+class PlanStatus(IntEnum):
+    """Where a person stands with care planning."""
+
+    NONE = 0  # not offered
+    REFERRED = 1  # accepted, waiting for or with a co-ordinator
+    DECLINED = 2
+    PLANNED = 3  # holds a completed plan
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "care_planning.hours_per_week": {
+        "value": 30,
+        "low": 15,
+        "high": 37.5,
+        "unit": "hours per week",
+        "source": "assumption: co-ordinator hours are not published (ev 'Figures not found')",
+        "note": "Hours a GP care co-ordinator spends on plans and reviews each week",
+    },
+    "care_planning.hours_per_plan": {
+        "value": 6,
+        "low": 3,
+        "high": 10,
+        "unit": "staff hours",
+        "source": (
+            "assumption: hours per plan not published (ev 'Figures not found'); checked against ~300 plans "
+            "in 100 days (briefing 10.6)"
+        ),
+        "note": "Co-ordinator time to complete one personalised care and support plan",
+    },
+    "care_planning.review_hours": {
+        "value": 1.5,
+        "low": 0.5,
+        "high": 3,
+        "unit": "staff hours",
+        "source": "assumption",
+        "note": "Co-ordinator time for one plan review",
+    },
+    "care_planning.review_weeks": {
+        "value": 26,
+        "low": 12,
+        "high": 52,
+        "unit": "weeks",
+        "source": "assumption: plans reviewed about twice a year",
+        "note": "Interval between reviews of a plan",
+    },
+    "care_planning.referrals_per_coordinator_week": {
+        "value": 6,
+        "low": 2,
+        "high": 15,
+        "unit": "per week",
+        "source": (
+            "assumption: identification rate of practices and MDTs (briefing 10.6: over 40 MDT meetings in "
+            "100 days)"
+        ),
+        "note": "People each co-ordinator's practices identify and refer per week",
+    },
+    "care_planning.acceptance": {
+        "value": 0.8,
+        "low": 0.6,
+        "high": 0.95,
+        "unit": "probability",
+        "source": "assumption: no acceptance figure in ev",
+        "note": "Chance a referred person takes up care planning",
+    },
+    "care_planning.activation_gain": {
+        "value": 0.2,
+        "low": 0.0,
+        "high": 0.5,
+        "unit": "probability",
+        "source": "assumption: PAM links are cross-sectional (ev 5 caveats); wide range from no effect",
+        "note": "Chance a completed plan raises the person's PAM level by one (levels 1-3)",
+    },
+    "care_planning.contingency_share": {
+        "value": 0.05,
+        "low": 0.0,
+        "high": 0.15,
+        "unit": "share",
+        "source": (
+            "ev 5b prior: care co-ordination on A&E about -15% to +10% for those enrolled; Exley 2019 A&E RR "
+            "0.944"
+        ),
+        "note": "Share of a plan holder's crises managed at home through the plan's contingency arrangements",
+    },
+    "care_planning.rehab_uptake_rr": {
+        "value": 1.5,
+        "low": 1.0,
+        "high": 1.8,
+        "unit": "hazard ratio",
+        "source": (
+            "Stockton IPC blog (seed): '50% increase in the number of people who have attended pulmonary "
+            "rehab'"
+        ),
+        "note": "Multiplier on the pulmonary-rehab start rate for plan holders with COPD",
+    },
+    "care_planning.risk_recent_use_weight": {
+        "value": 1.0,
+        "low": 0.0,
+        "high": 2.0,
+        "unit": "multiplier",
+        "source": "assumption: risk tools weigh recent admissions heavily (ev 7: Leeds West top 2% on eFI)",
+        "note": (
+            "Weight of recent hospital use (log scale) in the highest_risk score, beside conditions and "
+            "frailty"
+        ),
+    },
+    "care_planning.recent_use_half_life_days": {
+        "value": 180,
+        "low": 60,
+        "high": 365,
+        "unit": "days",
+        "positive": True,
+        "source": "assumption",
+        "note": "How fast an attendance or admission stops counting as 'recent use' in the risk score",
+    },
+    "care_planning.post_discharge_window_days": {
+        "value": 30,
+        "low": 7,
+        "high": 90,
+        "unit": "days",
+        "source": "assumption: NHS 30-day readmission window",
+        "note": "post_discharge targeting offers plans to people discharged within this many days",
+    },
+    "peer_support.referral_share": {
+        "value": 0.35,
+        "low": 0.1,
+        "high": 0.6,
+        "unit": "probability",
+        "source": "briefing 10.6: over 100 referrals to community groups alongside ~300 plans in 100 days",
+        "note": "Chance a newly completed plan refers the person to a community group",
+    },
+    "costs.coordinator_hour": {
+        "value": 40,
+        "low": 40,
+        "high": 55,
+        "unit": "GBP per hour",
+        "source": (
+            "New Economy UCD (ev 2): social worker GBP 40/hour; GBP 55 per hour of client-related work "
+            "(proxy)"
+        ),
+        "note": "Cost of an hour of GP care co-ordinator time",
+    },
+}
+
+
+class CarePlanningSpec(LeverSpec):
+    """Personalised care and support planning by GP care co-ordinators
+    (`interventions.care_planning`)."""
+
+    coordinators: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
+    targeting: Literal["highest_risk", "post_discharge", "random"] = "highest_risk"
+    target_plans: int = Field(default=2000, ge=0, le=MAX_TARGET)  # commissioned plans
+
+
 DAILY_COUNTS = (
     "plans_completed",
     "care_plan_referrals",
@@ -55,15 +212,15 @@ class Coordinator(mesa.Agent):
         self.task_hours_left = 0.0
 
     def _next_task(self, day: int) -> bool:
-        location = self.model.people.location
+        people = self.model.people
         while self.reviews and self.reviews[0][0] <= day:
             _, person = self.reviews.popleft()
-            if location[person] != Location.DEAD:
+            if people.is_alive(person):
                 self.task, self.task_hours_left = ("review", person), self.lever.review_hours
                 return True
         while self.queue:
             person = self.queue.popleft()
-            if location[person] != Location.DEAD:
+            if people.is_alive(person):
                 self.task, self.task_hours_left = ("plan", person), self.lever.plan_hours
                 return True
         return False
@@ -81,7 +238,7 @@ class Coordinator(mesa.Agent):
             if self.task_hours_left <= 1e-9:
                 kind, person = self.task
                 self.task = None
-                if self.model.people.location[person] == Location.DEAD:
+                if not self.model.people.is_alive(person):
                     continue  # died while the plan or review was under way
                 if kind == "plan":
                     self.lever.finished.append(person)
@@ -91,15 +248,31 @@ class Coordinator(mesa.Agent):
                 self.reviews.append((day + max(self.lever.review_days, 1.0), person))
 
 
-class CarePlanning(Intervention):
+class CarePlanning(Lever):
     """The care-planning lever: identification, acceptance, co-ordinators' work, effects."""
 
     name = "care_planning"
+    order = 20
+    Spec = CarePlanningSpec
+    parameter_entries = PARAMETERS
+    milestone = Milestone("days_to_plan_target", "target_plans", "plans_completed", "care plans")
+    reads = (
+        "care_planning.*",
+        "crisis.frailty_hr_*",
+        "crisis.condition_rr",
+        "peer_support.referral_share",
+        "costs.coordinator_hour",
+    )
+    columns = (
+        Column("plan_status", np.int8, PlanStatus.NONE, "care-planning status", PlanStatus),
+        Column("plan_day", np.float64, NEVER, "day the person's care plan was completed"),
+        Column("recent_use", np.float64, 0.0, "A&E attendances, each decayed by its age (risk scores)"),
+        Column("recent_use_day", np.float64, NEVER, "day `recent_use` was last brought up to date"),
+    )
 
     def __init__(self, model: IPCModel, spec: CarePlanningSpec):
-        super().__init__(model)
-        p = model.params
-        self.spec = spec
+        super().__init__(model, spec)
+        p = self.params
         self.staff = Staffing.scaled(spec.coordinators, model.scale, p["care_planning.hours_per_week"])
         self.target = round(spec.target_plans * model.scale)
         self.plan_hours = p["care_planning.hours_per_plan"]
@@ -108,7 +281,7 @@ class CarePlanning(Intervention):
         self._referral_rate = p["care_planning.referrals_per_coordinator_week"] * self.staff.fte
         self._referral_carry = 0.0
         self._acceptance = p["care_planning.acceptance"]
-        self._advocacy_rr = p["advocacy.uptake_rr"]
+        self._recent_use_decay = math.log(2) / p["care_planning.recent_use_half_life_days"]
         self._activation_gain = p["care_planning.activation_gain"]
         self._contingency = p["care_planning.contingency_share"]
         self._rehab_rr = p["care_planning.rehab_uptake_rr"]
@@ -125,7 +298,7 @@ class CarePlanning(Intervention):
             for _ in range(self.staff.agents)
         ]
         people = model.people
-        self.status = np.zeros(people.size, dtype=np.int8)
+        self.status = people.plan_status
         self._owner = assign_to_agents(people.practice, people.n_practices, self.staff.agents)
         self.completed_total = 0
         self.finished: list[int] = []  # plans the co-ordinators finished today
@@ -144,7 +317,7 @@ class CarePlanning(Intervention):
 
     # --- hooks ------------------------------------------------------------------------------
     def planned(self) -> np.ndarray:
-        return self.status == PLANNED
+        return self.status == PlanStatus.PLANNED
 
     def managed_at_home(self) -> np.ndarray | None:
         return np.where(self.planned(), self._contingency, 0.0) if self._contingency > 0 else None
@@ -153,7 +326,8 @@ class CarePlanning(Intervention):
         return np.where(self.planned(), self._rehab_rr, 1.0) if self._rehab_rr != 1.0 else None
 
     # --- daily work ---------------------------------------------------------------------------
-    def step(self, day: int) -> None:
+    def step(self, today: Today) -> None:
+        day = today.day
         self._today = dict.fromkeys(DAILY_COUNTS, 0.0)
         reviews_before = self.reviews_done
         if day % IDENTIFY_EVERY_DAYS == 0 and self.coordinators:
@@ -165,32 +339,39 @@ class CarePlanning(Intervention):
         self._close_windows(day)
         self._today["plan_reviews"] = float(self.reviews_done - reviews_before)
 
-    def observe(self, day: int) -> None:
-        """Weekly snapshots of everyone's use, from day 0, for the site-style before window."""
-        if day % IDENTIFY_EVERY_DAYS == 0:
-            people = self.model.people
+    def observe(self, today: Today) -> None:
+        """From day 0: each attendance adds to the attender's recent use (for the risk score),
+        and weekly snapshots of everyone's use give the site-style before window."""
+        people = self.people
+        ids = today.attenders
+        people.recent_use[ids] = self.recent_use(today.day, ids) + 1.0
+        people.recent_use_day[ids] = today.day
+        if today.day % IDENTIFY_EVERY_DAYS == 0:
             self._snapshots.append((people.ae_count.copy(), people.short_stay_count.copy()))
 
+    def recent_use(self, day: int, ids: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """A&E attendances, each decayed by its age (the 'recent use' in risk scores)."""
+        p = self.people
+        return p.recent_use[ids] * np.exp(-self._recent_use_decay * (day - p.recent_use_day[ids]))
+
     def _eligible(self) -> np.ndarray:
-        people = self.model.people
-        return (
-            (self.status == NONE) & (people.residence == Location.HOME) & (people.location != Location.DEAD)
-        )
+        people = self.people
+        return (self.status == PlanStatus.NONE) & (people.residence == Location.HOME) & people.alive
 
     def _score(self, ids: np.ndarray, day: int) -> np.ndarray:
         """Higher = offered first. The tiny hashed term breaks ties without favouring low ids."""
-        people = self.model.people
-        tie = self.model.streams.uniform("care_planning.tiebreak", day, ids)
+        people = self.people
+        tie = self.streams.uniform("care_planning.tiebreak", day, ids)
         rule = self.spec.targeting
         if rule == "random":
             return tie
         if rule == "post_discharge":
-            return -(day - self.model.last_discharge[ids]) + 1e-3 * tie
+            return -(day - people.last_discharge[ids]) + 1e-3 * tie
         frailty, condition, recent = self._risk_weights
         return (
             frailty[people.frailty[ids]]
             + condition * people.n_conditions[ids]
-            + recent * np.log1p(self.model.recent_use(day, ids))
+            + recent * np.log1p(self.recent_use(day, ids))
             + 1e-6 * tie
         )
 
@@ -199,12 +380,11 @@ class CarePlanning(Intervention):
         self._referral_carry += self._referral_rate * IDENTIFY_EVERY_DAYS
         wanted = math.floor(self._referral_carry)
         self._referral_carry -= wanted
-        alive = self.model.people.location != Location.DEAD
-        in_progress = int(np.count_nonzero((self.status == REFERRED) & alive))
+        in_progress = int(np.count_nonzero((self.status == PlanStatus.REFERRED) & self.people.alive))
         wanted = min(wanted, max(self.target - self.completed_total - in_progress, 0))
         eligible = self._eligible()
         if self.spec.targeting == "post_discharge":
-            eligible &= day - self.model.last_discharge <= self._window
+            eligible &= day - self.people.last_discharge <= self._window
         ids = np.flatnonzero(eligible)
         if wanted <= 0 or ids.size == 0:
             return
@@ -213,15 +393,15 @@ class CarePlanning(Intervention):
             ids = ids[np.argpartition(-score, wanted - 1)[:wanted]]
         ids = np.sort(ids)
         self._today["care_plan_referrals"] = float(ids.size)
-        advocacy = self.model.lever("advocacy")
-        if advocacy is not None:
-            advocacy.allocate(ids, day)
-        p_accept = self._acceptance * np.where(
-            self.model.people.advocate_until[ids] > day, self._advocacy_rr, 1.0
-        )
-        accepted = self.model.streams.uniform("care_planning.accept", day, ids) < np.minimum(p_accept, 1.0)
-        self.status[ids[~accepted]] = DECLINED
-        self.status[ids[accepted]] = REFERRED
+        schedule = self.model.schedule
+        schedule.tell("offered", ids, day)
+        p_accept = np.full(ids.size, self._acceptance)
+        multiplier = schedule.product("offer_uptake_multiplier", ids, day)
+        if multiplier is not None:
+            p_accept = p_accept * multiplier
+        accepted = self.streams.uniform("care_planning.accept", day, ids) < np.minimum(p_accept, 1.0)
+        self.status[ids[~accepted]] = PlanStatus.DECLINED
+        self.status[ids[accepted]] = PlanStatus.REFERRED
         for person in ids[accepted]:
             self.coordinators[self._owner[person]].queue.append(int(person))
 
@@ -230,20 +410,18 @@ class CarePlanning(Intervention):
         to a community group, and the start of the site-style caseload window."""
         if ids.size == 0:
             return
-        model, people = self.model, self.model.people
-        self.status[ids] = PLANNED
+        model, people = self.model, self.people
+        self.status[ids] = PlanStatus.PLANNED
         people.plan_day[ids] = day
         self.completed_total += ids.size
         self._today["plans_completed"] += ids.size
-        gain = model.streams.uniform("care_planning.activation", day, ids) < self._activation_gain
+        gain = self.streams.uniform("care_planning.activation", day, ids) < self._activation_gain
         raised = ids[gain & (people.activation[ids] < 4)]
         people.activation[raised] += 1
-        model.health.refresh(raised)
-        referred = ids[model.streams.uniform("care_planning.peer_referral", day, ids) < self._peer_referral]
+        model.schedule.tell("risk_changed", raised)
+        referred = ids[self.streams.uniform("care_planning.peer_referral", day, ids) < self._peer_referral]
         self._today["community_group_referrals"] += referred.size
-        peer = model.lever("peer_support")
-        if peer is not None:
-            peer.refer(referred, day)
+        model.schedule.tell("referred_to_group", referred, day)
         for person in ids:
             self._open_window(int(person), day)
 
@@ -251,7 +429,7 @@ class CarePlanning(Intervention):
     def _open_window(self, person: int, day: int) -> None:
         if len(self._snapshots) < self._snapshots.maxlen:
             return  # not a full quarter of history yet
-        people = self.model.people
+        people = self.people
         old_ae, old_short = self._snapshots[0]
         ae_now, short_now = int(people.ae_count[person]), int(people.short_stay_count[person])
         self._open_windows.append(
@@ -266,7 +444,7 @@ class CarePlanning(Intervention):
         )
 
     def _close_windows(self, day: int) -> None:
-        people = self.model.people
+        people = self.people
         while self._open_windows and self._open_windows[0][0] <= day:
             _, person, ae_before, short_before, ae_then, short_then = self._open_windows.popleft()
             self._today["caseload_people"] += 1
@@ -277,20 +455,20 @@ class CarePlanning(Intervention):
 
     def _planning_now(self) -> int:
         """Living people whose plan a co-ordinator is writing (accepted, no longer waiting)."""
-        location = self.model.people.location
+        people = self.people
         return sum(
             1
             for c in self.coordinators
-            if c.task is not None and c.task[0] == "plan" and location[c.task[1]] != Location.DEAD
+            if c.task is not None and c.task[0] == "plan" and people.is_alive(c.task[1])
         )
 
-    def report(self) -> dict[str, float]:
-        alive = self.model.people.location != Location.DEAD
+    def report(self, today: Today) -> dict[str, float]:
+        alive = self.people.alive
         return {
             **self._today,
             "plans_active": float(np.count_nonzero(self.planned() & alive)),
             "care_plan_queue": float(
-                np.count_nonzero((self.status == REFERRED) & alive) - self._planning_now()
+                np.count_nonzero((self.status == PlanStatus.REFERRED) & alive) - self._planning_now()
             ),
             "cost_programme": self.staff.paid_hours_per_day * self._hour_cost,
         }

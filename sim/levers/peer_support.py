@@ -11,36 +11,125 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+from pydantic import Field
 
-from sim.intervention import Intervention, assign_to_agents
+from sim.component import Column, Today
+from sim.lever import Lever, LeverSpec, assign_to_agents
+from sim.limits import MAX_STAFF
+from sim.network import PeerNetwork, build_peer_network
 from sim.population import Location
-from sim.scenario import PeerSupportSpec
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
 
 SELF_REFERRAL_EVERY_DAYS = 7
 
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "peer_support.places_per_group": {
+        "value": 10,
+        "low": 8,
+        "high": 12,
+        "unit": "count",
+        "kind": "int",
+        "source": "EPP format (ev 7): 'between 8 and 12 people'",
+        "note": "Places in a peer support group",
+    },
+    "peer_support.membership_weeks": {
+        "value": 12,
+        "low": 6,
+        "high": 52,
+        "unit": "weeks",
+        "source": "assumption: EPP runs 6 weekly sessions; COPD RCT ran 8 gatherings (ev 7)",
+        "note": "How long a member stays in a group",
+    },
+    "peer_support.invite_rate": {
+        "value": 0.5,
+        "low": 0.0,
+        "high": 2.0,
+        "unit": "per person-year",
+        "source": "assumption: recruitment through neighbourhood and practice ties (design.md)",
+        "note": "Rate at which each member invites one of their network peers",
+    },
+    "peer_support.join_probability": {
+        "value": 0.3,
+        "low": 0.1,
+        "high": 0.6,
+        "unit": "probability",
+        "source": "assumption",
+        "note": "Chance a referred or invited person joins when a place is free",
+    },
+    "peer_support.activation_boost": {
+        "value": 0.5,
+        "low": 0.0,
+        "high": 1.0,
+        "unit": "multiplier",
+        "source": (
+            "assumption; ev 5b: volunteer schemes show no fall in admissions (Georghiou 2016), so keep small"
+        ),
+        "note": "PAM levels added while a member (fractional levels interpolate the activation RR)",
+    },
+    "peer_support.fade_half_life_days": {
+        "value": 90,
+        "low": 30,
+        "high": 270,
+        "unit": "days",
+        "positive": True,
+        "source": "COPD peer RCT (ev 5): fewer visits during the programme, none at 9 months",
+        "note": "Half-life of the activation boost after someone leaves",
+    },
+    "peer_support.cost_per_group_week": {
+        "value": 120,
+        "low": 60,
+        "high": 250,
+        "unit": "GBP per week",
+        "source": "assumption: a 2.5-hour facilitated session (ev 7 EPP) with room hire",
+        "note": "Running cost of one group for one week",
+    },
+    "peer_support.self_referrals_per_group_week": {
+        "value": 0.5,
+        "low": 0.0,
+        "high": 2.0,
+        "unit": "per week",
+        "source": (
+            "assumption: GP and self referral to VCSE groups (briefing 5: peer support groups developed with "
+            "VCSE organisations)"
+        ),
+        "note": (
+            "Referrals each group receives from practices and the community, besides co-ordinators and "
+            "members"
+        ),
+    },
+}
+
+
+class PeerSupportSpec(LeverSpec):
+    """Peer support groups run with the voluntary sector (`interventions.peer_support`)."""
+
+    groups: float = Field(default=0, ge=0, le=MAX_STAFF)
+
 
 class PeerGroup(mesa.Agent):
     """One group: its places, its members and its waiting list."""
 
-    def __init__(self, model: IPCModel, places: int):
+    def __init__(self, model: IPCModel, places: int, membership_days: float):
         super().__init__(model)
         self.places = places
+        self.membership_days = membership_days
         self.members: dict[int, float] = {}  # person -> day membership ends
         self.waiting: deque[int] = deque()
 
     def step(self, dead: set[int] | None = None) -> list[int]:
         """Members whose time is up (or who died) leave; free places are filled from the
         waiting list. Returns who joined today. `dead` may be given for all groups at once."""
-        day, location = self.model.day, self.model.people.location
+        day, people = self.model.day, self.model.people
+        location = people.location
         if dead is None:
-            dead = {p for p in self.members if location[p] == Location.DEAD}
+            dead = {p for p in self.members if not people.is_alive(p)}
         for person in [p for p, until in self.members.items() if until <= day or p in dead]:
             del self.members[person]
         joined, not_yet = [], []
@@ -49,25 +138,29 @@ class PeerGroup(mesa.Agent):
             if location[person] == Location.HOSPITAL:
                 not_yet.append(person)  # keeps their place in the queue until they are home
             elif location[person] == Location.HOME and person not in self.members:
-                self.members[person] = day + self.model.lever("peer_support").membership_days
+                self.members[person] = day + self.membership_days
                 joined.append(person)
         self.waiting.extendleft(reversed(not_yet))
         return joined
 
 
-class PeerSupport(Intervention):
+class PeerSupport(Lever):
     """The peer-support lever."""
 
     name = "peer_support"
+    order = 40
+    Spec = PeerSupportSpec
+    parameter_entries = PARAMETERS
+    reads = ("peer_support.*", "network.*")
+    columns = (Column("peer_enrolled", np.bool_, False, "on a peer group's waiting list or a member"),)
 
     def __init__(self, model: IPCModel, spec: PeerSupportSpec):
-        super().__init__(model)
-        p = model.params
-        self.spec = spec
+        super().__init__(model, spec)
+        p = self.params
         n_groups = max(1, round(spec.groups * model.scale)) if spec.groups > 0 else 0
         places = int(p["peer_support.places_per_group"])
-        self.groups = [PeerGroup(model, places) for _ in range(n_groups)]
         self.membership_days = p["peer_support.membership_weeks"]
+        self.groups = [PeerGroup(model, places, self.membership_days) for _ in range(n_groups)]
         self._self_referrals = p["peer_support.self_referrals_per_group_week"] * n_groups
         self._self_carry = 0.0
         self._invite_rate = p["peer_support.invite_rate"]
@@ -77,8 +170,17 @@ class PeerSupport(Intervention):
         self._cost_per_day = n_groups * p["peer_support.cost_per_group_week"]
         people = model.people
         self._group_of = assign_to_agents(people.practice, people.n_practices, n_groups)
-        self._queued = np.zeros(model.people.size, dtype=bool)  # waiting or member
+        self._queued = people.peer_enrolled
         self._today = {"peer_referrals": 0.0, "peer_joins": 0.0}
+
+    @cached_property
+    def peer_network(self) -> PeerNetwork:
+        """Practice-based small-world ties, built on first use (members invite along them)."""
+        return build_peer_network(self.people, self.params, self.streams)
+
+    def referred_to_group(self, ids: np.ndarray, day: int) -> None:
+        """Co-ordinators' referrals join the waiting list if the person chooses to."""
+        self.refer(ids, day)
 
     def _group(self, person: int) -> PeerGroup:
         return self.groups[self._group_of[person]]
@@ -87,26 +189,26 @@ class PeerSupport(Intervention):
         """Referred people join their group's waiting list if they choose to; returns how many."""
         if not self.groups or ids.size == 0:
             return 0
-        people = self.model.people
-        ids = ids[~self._queued[ids] & (people.location[ids] != Location.DEAD)]
-        joins = ids[self.model.streams.uniform(source, day, ids) < self._join]
+        ids = ids[~self._queued[ids] & self.people.is_alive(ids)]
+        joins = ids[self.streams.uniform(source, day, ids) < self._join]
         for person in joins:
             self._group(int(person)).waiting.append(int(person))
         self._queued[joins] = True
         self._today["peer_referrals"] += ids.size
         return int(joins.size)
 
-    def step(self, day: int) -> None:
+    def step(self, today: Today) -> None:
+        day = today.day
         if not self.groups:
             return
         if day % SELF_REFERRAL_EVERY_DAYS == 0:
             self._refer_from_community(day)
         if self._invite_rate > 0:
             self._invite(day)
-        people = self.model.people
+        people = self.people
         before = people.activation_boost.copy() if self._boost > 0 else None
         members_before = self._member_ids()
-        dead = set(members_before[people.location[members_before] == Location.DEAD].tolist())
+        dead = set(members_before[~people.is_alive(members_before)].tolist())
         joined = [person for group in self.groups for person in group.step(dead)]
         self._today["peer_joins"] += len(joined)
         members = self._member_ids()
@@ -116,7 +218,7 @@ class PeerSupport(Intervention):
             people.activation_boost *= self._fade
             people.activation_boost[members] = self._boost
             changed = np.flatnonzero(people.activation_boost != before)
-            self.model.health.refresh(changed)
+            self.model.schedule.tell("risk_changed", changed)
 
     def _member_ids(self) -> np.ndarray:
         return np.fromiter((p for g in self.groups for p in g.members), dtype=np.int64)
@@ -126,11 +228,11 @@ class PeerSupport(Intervention):
         self._self_carry += self._self_referrals * SELF_REFERRAL_EVERY_DAYS
         wanted = math.floor(self._self_carry)
         self._self_carry -= wanted
-        people = self.model.people
+        people = self.people
         ids = np.flatnonzero((people.location == Location.HOME) & ~self._queued)
         if wanted <= 0 or ids.size == 0:
             return
-        order = self.model.streams.uniform("peer.self_referral", day, ids)
+        order = self.streams.uniform("peer.self_referral", day, ids)
         chosen = np.sort(ids[np.argsort(order, kind="stable")[:wanted]])
         self.refer(chosen, day, "peer.self_referral_join")
 
@@ -139,9 +241,9 @@ class PeerSupport(Intervention):
         members = self._member_ids()
         if members.size == 0:
             return
-        streams = self.model.streams
+        streams = self.streams
         inviting = np.sort(members[streams.uniform("peer.invite", day, members) < self._invite_rate])
-        adjacency = self.model.peer_network.adjacency
+        adjacency = self.peer_network.adjacency
         start, degree = adjacency.indptr[inviting], np.diff(adjacency.indptr)[inviting]
         pick = streams.uniform("peer.invitee", day, inviting)
         has_ties = degree > 0
@@ -150,7 +252,7 @@ class PeerSupport(Intervention):
         if invitees.size:
             self.refer(invitees, day, "peer.invite_join")
 
-    def report(self) -> dict[str, float]:
+    def report(self, today: Today) -> dict[str, float]:
         today, self._today = self._today, {"peer_referrals": 0.0, "peer_joins": 0.0}
         return {
             **today,

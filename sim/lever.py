@@ -1,0 +1,106 @@
+"""What an IPC lever is: a component of the SERVICES phase that a scenario switches on.
+
+A lever is one module in `sim/levers/` defining one `Lever` subclass. The class carries all
+that the rest of the program needs to know about it:
+
+* `Spec`: its settings under `interventions.<name>` in a scenario (a strict pydantic model
+  with `enabled`), so scenario validation picks it up;
+* `parameter_entries` (and `share_groups`): its own registry entries, with value, range,
+  unit and source, exactly as in `sim/data/parameters.yaml`;
+* `requires`: other levers it needs switched on, each with the reason shown to the user;
+* `milestone`: the scale-up target it counts towards, if any;
+* the component contract (`sim.component`): `reads`, `columns`, `order`, `step`, `report`
+  and the hooks.
+
+Levers never call each other: they tell and ask through the schedule (`model.schedule`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from sim.component import Component, Phase
+from sim.units import DAYS_PER_WEEK
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
+
+
+class StrictSpec(BaseModel):
+    """A scenario section: unknown keys and wrong types are errors, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class LeverSpec(StrictSpec):
+    """Every lever's settings start with whether it is switched on."""
+
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A scale-up target: the day the running total of `metric` reaches the spec's `field`."""
+
+    name: str  # summary.csv metric, e.g. days_to_plan_target
+    field: str  # the spec field holding the commissioned number, e.g. target_plans
+    metric: str  # the daily flow that counts towards it
+    label: str  # what is counted, for people
+
+
+class Lever(Component):
+    """Base class of the IPC levers; subclasses register themselves by `name`."""
+
+    phase = Phase.SERVICES
+    Spec: ClassVar[type[LeverSpec]] = LeverSpec
+    parameter_entries: ClassVar[dict[str, dict[str, Any]]] = {}
+    share_groups: ClassVar[dict[str, tuple[str, ...]]] = {}
+    requires: ClassVar[dict[str, str]] = {}  # other lever -> why it is needed
+    milestone: ClassVar[Milestone | None] = None
+    registry: ClassVar[dict[str, type[Lever]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name in Lever.registry and Lever.registry[cls.name] is not cls:
+            raise TypeError(f"two levers are called {cls.name!r}")
+        Lever.registry[cls.name] = cls
+
+    def __init__(self, model: IPCModel, spec: LeverSpec):
+        super().__init__(model)
+        self.spec = spec
+        self.start_day = model.scenario.levers.start_day
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """A lever's staff for this population: whole-time equivalents, scaled from the reference
+    cohort like every capacity, carried by whole Mesa agents who share the paid hours."""
+
+    fte: float
+    agents: int
+    paid_hours_per_day: float
+
+    @classmethod
+    def scaled(cls, wte: float, scale: float, weekly_hours: float) -> Staffing:
+        fte = wte * scale
+        agents = math.ceil(fte - 1e-9) if fte > 0 else 0
+        return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / DAYS_PER_WEEK)
+
+
+def assign_to_agents(practice: np.ndarray, n_practices: int, agents: int) -> np.ndarray:
+    """Which agent (co-ordinator or group) serves each person. Practices are shared out among
+    agents; where there are more agents than practices, a practice's people are split among
+    the agents that serve it, so no agent sits idle."""
+    if agents <= 0:
+        return np.zeros(practice.size, dtype=np.int64)
+    serving = [[a for a in range(agents) if a % n_practices == p] or [p % agents] for p in range(n_practices)]
+    counts = np.array([len(s) for s in serving])
+    first = np.array([s[0] for s in serving])
+    person = np.arange(practice.size)
+    # agents serving practice p are first[p], first[p] + P, first[p] + 2P, ...
+    return first[practice] + n_practices * (person % counts[practice])

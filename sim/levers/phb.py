@@ -1,0 +1,308 @@
+"""Personal health budgets: offer, uptake, set-up, budget, spending and what they displace.
+
+A budget is offered to plan holders who meet the scenario's rules, up to the commissioned
+number. Advocacy raises uptake for the people it serves and brokerage shortens set-up.
+Spending buys carer respite (which lowers carer strain), personal assistants (holders go
+home without waiting for a council package) and activity. A share of spending replaces
+NHS-funded services and is set against `cost_nhs`, so cost by payer stays honest: PHBs were
+cost-neutral overall in the national pilot (evidence.md 5).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import Field
+from scipy import stats
+
+from sim.component import Column, Today
+from sim.hospital import Pathway
+from sim.lever import Lever, LeverSpec, Milestone
+from sim.limits import MAX_CONDITIONS, MAX_TARGET
+from sim.population import NEVER, Location
+from sim.units import DAYS_PER_YEAR, WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from sim.model import IPCModel
+
+FRAILTY_CLASSES = ("fit", "mild", "moderate", "severe")
+
+
+class BudgetStatus(IntEnum):
+    """Where a person stands with a personal health budget."""
+
+    NOT_OFFERED = 0
+    SETTING_UP = 1  # accepted; the budget starts at `budget_setup_end`
+    DECLINED = 2
+    ACTIVE = 3  # in payment
+    ENDED = 4  # the holder died or moved into a care home
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "phb.uptake": {
+        "value": 0.45,
+        "low": 0.2,
+        "high": 0.8,
+        "unit": "probability",
+        "source": "assumption: no uptake figure in ev (national PHBs rose from ~4,700 to 54,000, ev 6)",
+        "note": "Chance an eligible plan holder offered a budget takes it",
+    },
+    "phb.setup_days": {
+        "value": 49,
+        "low": 42,
+        "high": 84,
+        "unit": "days",
+        "source": (
+            "HSJ PHB pilot (ev 7): adding a supplier 'can take up to six to eight weeks' (anecdote only)"
+        ),
+        "note": "Mean time from accepting a budget to the first payment (gamma, shape below)",
+    },
+    "phb.setup_shape": {
+        "value": 4,
+        "low": 2,
+        "high": 10,
+        "unit": "count",
+        "positive": True,
+        "source": "assumption",
+        "note": "Gamma shape of set-up times",
+    },
+    "phb.budget_mean": {
+        "value": 3000,
+        "low": 1000,
+        "high": 10000,
+        "unit": "GBP per year",
+        "positive": True,
+        "source": "assumption: mean non-CHC PHB size not published (ev 'Figures not found')",
+        "note": "Mean annual budget (lognormal across holders)",
+    },
+    "phb.budget_cv": {
+        "value": 0.6,
+        "low": 0.3,
+        "high": 1.0,
+        "unit": "multiplier",
+        "source": "assumption",
+        "note": "Coefficient of variation of budget sizes",
+    },
+    "phb.share_respite": {
+        "value": 0.35,
+        "low": 0.0,
+        "high": 0.6,
+        "unit": "share",
+        "source": "assumption: Forder 2012 (ev 5) — PHBs spent on flexible support incl. carers",
+        "note": "Share of the budget spent on carer respite (holders with a carer)",
+    },
+    "phb.share_personal_assistant": {
+        "value": 0.4,
+        "low": 0.0,
+        "high": 0.7,
+        "unit": "share",
+        "source": "assumption",
+        "note": (
+            "Share spent on personal assistants; holders with one go home without waiting for a council "
+            "package"
+        ),
+    },
+    "phb.share_activity": {
+        "value": 0.25,
+        "low": 0.0,
+        "high": 0.5,
+        "unit": "share",
+        "source": "assumption",
+        "note": "Share spent on activity, exercise and other support; the three shares sum to 1",
+    },
+    "phb.respite_hour_cost": {
+        "value": 16.12,
+        "low": 13.77,
+        "high": 18.93,
+        "unit": "GBP per hour",
+        "positive": True,
+        "source": "UKHCA 2018 (ev 2): GBP 16.12 an hour (home care price as the respite price)",
+        "note": "Turns respite spending into hours of relief for the carer",
+    },
+    "phb.p1_bypass_share": {
+        "value": 0.8,
+        "low": 0.0,
+        "high": 1.0,
+        "unit": "share",
+        "source": "assumption: pre-arranged support lets holders go home sooner (issue 3; no figure in ev)",
+        "note": "Share of a holder-with-PA's P1 discharges that need no council package (go home on P0)",
+    },
+    "phb.displaced_nhs_share": {
+        "value": 0.3,
+        "low": 0.0,
+        "high": 0.6,
+        "unit": "share",
+        "source": (
+            "Forder 2012 (ev 5): PHBs cost-neutral overall, 'lower indirect costs ... higher direct costs'; "
+            "briefing 8: funds released from the respiratory contract"
+        ),
+        "note": "Share of PHB spend that replaces NHS-funded services (set against cost_nhs)",
+    },
+    "phb.crisis_rr": {
+        "value": 1.0,
+        "low": 0.9,
+        "high": 1.05,
+        "unit": "hazard ratio",
+        "source": "Forder 2012 (ev 5): no effect on EQ-5D, HbA1c, FEV1 or mortality; care-related QoL up",
+        "note": (
+            "Direct effect of holding a budget on the crisis hazard (none by default; respite and discharge "
+            "act separately)"
+        ),
+    },
+}
+
+
+class PHBSpec(LeverSpec):
+    """Personal health budgets, offered to plan holders who meet the rules (`interventions.phb`)."""
+
+    target_budgets: int = Field(default=400, ge=0, le=MAX_TARGET)  # commissioned budgets
+    min_frailty: Literal["fit", "mild", "moderate", "severe"] = "fit"
+    min_conditions: int = Field(default=1, ge=0, le=MAX_CONDITIONS)
+
+
+class PersonalHealthBudgets(Lever):
+    """The PHB lever."""
+
+    name = "phb"
+    order = 30
+    Spec = PHBSpec
+    parameter_entries = PARAMETERS
+    share_groups = {
+        "PHB spending": ("phb.share_respite", "phb.share_personal_assistant", "phb.share_activity")
+    }
+    requires = {"care_planning": "a care plan is the gateway to a budget"}
+    milestone = Milestone(
+        "days_to_budget_target", "target_budgets", "phbs_started", "personal health budgets"
+    )
+    reads = ("phb.*",)
+    columns = (
+        Column(
+            "budget_status", np.int8, BudgetStatus.NOT_OFFERED, "personal health budget status", BudgetStatus
+        ),
+        Column("budget_setup_end", np.float64, NEVER, "day an accepted budget starts"),
+        Column("phb_budget", np.float64, 0.0, "annual budget in payment, GBP a year (0 if none)"),
+    )
+
+    def __init__(self, model: IPCModel, spec: PHBSpec):
+        super().__init__(model, spec)
+        p = self.params
+        self.target = round(spec.target_budgets * model.scale)
+        self._min_frailty = FRAILTY_CLASSES.index(spec.min_frailty)
+        self._uptake = p["phb.uptake"]
+        self._setup_mean = p["phb.setup_days"]
+        self._setup_shape = p["phb.setup_shape"]
+        self._budget_mean = p.source_value("phb.budget_mean")  # GBP per year
+        self._budget_sigma = np.sqrt(np.log1p(p["phb.budget_cv"] ** 2))
+        self._respite_hours_per_gbp = p["phb.share_respite"] / p["phb.respite_hour_cost"] / WEEKS_PER_YEAR
+        self._has_pa = p["phb.share_personal_assistant"] > 0
+        self._bypass = p["phb.p1_bypass_share"]
+        self._displaced = p["phb.displaced_nhs_share"]
+        self._crisis_rr = p["phb.crisis_rr"]
+        self.status = self.people.budget_status
+        self._setup_end = self.people.budget_setup_end
+        self.started_total = 0
+        self._today: dict[str, float] = {}
+
+    # --- hooks --------------------------------------------------------------------------------
+    def active(self) -> np.ndarray:
+        return self.status == BudgetStatus.ACTIVE
+
+    def respite_hours(self) -> np.ndarray | None:
+        if self._respite_hours_per_gbp == 0:
+            return None
+        people = self.people
+        return np.where(
+            self.active() & people.has_carer, people.phb_budget * self._respite_hours_per_gbp, 0.0
+        )
+
+    def crisis_multiplier(self) -> np.ndarray | None:
+        return np.where(self.active(), self._crisis_rr, 1.0) if self._crisis_rr != 1.0 else None
+
+    def discharge_pathway(self, person: int, pathway: int, now: float) -> int:
+        """Holders with a personal assistant go home without waiting for a council package."""
+        if pathway != Pathway.HOME_SUPPORT or not self._has_pa or self.status[person] != BudgetStatus.ACTIVE:
+            return pathway
+        u = self.streams.uniform("phb.p1_bypass", int(now), np.array([person]))[0]
+        return Pathway.HOME if u < self._bypass else pathway
+
+    # --- daily work -------------------------------------------------------------------------------
+    def step(self, today: Today) -> None:
+        day = today.day
+        self._today = {"phb_offers": 0.0, "phbs_started": 0.0}
+        self._end_budgets()
+        self._start_budgets(day)
+        self._offer(day)
+
+    def _end_budgets(self) -> None:
+        people = self.people
+        ended = self.active() & (~people.alive | (people.residence != Location.HOME))
+        self.status[ended] = BudgetStatus.ENDED
+        people.phb_budget[ended] = 0.0
+
+    def _start_budgets(self, day: int) -> None:
+        ready = np.flatnonzero((self.status == BudgetStatus.SETTING_UP) & (self._setup_end <= day))
+        people = self.people
+        ready = ready[people.is_alive(ready)]
+        if ready.size == 0:
+            return
+        z = self.streams.normal("phb.budget", day, ready)
+        mu = np.log(self._budget_mean) - self._budget_sigma**2 / 2
+        people.phb_budget[ready] = np.exp(mu + self._budget_sigma * z)
+        self.status[ready] = BudgetStatus.ACTIVE
+        self.started_total += ready.size
+        self._today["phbs_started"] = float(ready.size)
+
+    def _offer(self, day: int) -> None:
+        """Offer budgets to eligible plan holders, earliest plans first, until the budgets
+        started or being set up reach the commissioned number."""
+        schedule, people = self.model.schedule, self.people
+        setting_up = (self.status == BudgetStatus.SETTING_UP) & people.alive
+        room = self.target - self.started_total - int(np.count_nonzero(setting_up))
+        if room <= 0:
+            return
+        eligible = (
+            (self.status == BudgetStatus.NOT_OFFERED)
+            & (people.plan_day != NEVER)  # holds a care plan (care planning's column)
+            & (people.frailty >= self._min_frailty)
+            & (people.n_conditions >= self.spec.min_conditions)
+            & (people.residence == Location.HOME)
+            & people.alive
+        )
+        ids = np.flatnonzero(eligible)
+        if ids.size > room:
+            ids = ids[np.lexsort((ids, people.plan_day[ids]))[:room]]
+        if ids.size == 0:
+            return
+        self._today["phb_offers"] = float(ids.size)
+        schedule.tell("offered", ids, day)
+        p_take = np.full(ids.size, self._uptake)
+        multiplier = schedule.product("offer_uptake_multiplier", ids, day)
+        if multiplier is not None:
+            p_take = p_take * multiplier
+        took = self.streams.uniform("phb.uptake", day, ids) < np.minimum(p_take, 1.0)
+        self.status[ids[~took]] = BudgetStatus.DECLINED
+        taking = ids[took]
+        u = self.streams.uniform("phb.setup", day, taking)
+        if self._setup_mean > 0:
+            setup = stats.gamma.ppf(u, self._setup_shape, scale=self._setup_mean / self._setup_shape)
+        else:
+            setup = np.zeros(taking.size)  # budgets start at once
+        shorter = schedule.product("setup_time_multiplier", taking, day)
+        if shorter is not None:
+            setup = setup * shorter
+        self._setup_end[taking] = day + setup
+        self.status[taking] = BudgetStatus.SETTING_UP
+
+    def report(self, today: Today) -> dict[str, float]:
+        spend = float(self.people.phb_budget.sum()) / DAYS_PER_YEAR
+        return {
+            **self._today,
+            "phbs_active": float(np.count_nonzero(self.active())),
+            "phbs_in_setup": float(
+                np.count_nonzero((self.status == BudgetStatus.SETTING_UP) & self.people.alive)
+            ),
+            "cost_phb": spend,
+            "cost_nhs": -self._displaced * spend,
+        }
