@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.component import Column, Component, Phase, Today
+from sim.component import FLOW, Column, Component, Metric, Phase, Today
 from sim.health import start_episodes
 from sim.hospital import AttendancePlan, Pathway, Stay
 from sim.params import Params, ParamsView
@@ -100,6 +100,11 @@ class CrisisRouting(Component):
     phase = Phase.ROUTING
     reads = ("episode.after_crisis", *PLANNER_READS)
     columns = (Column("ae_count", np.int32, 0, "A&E attendances so far"),)
+    metrics = (
+        Metric("crises", FLOW, "cohort crises (A&E attendances plus crises managed at home)"),
+        Metric("crises_managed_at_home", FLOW, "crises handled without A&E (care-plan contingency)"),
+        Metric("ae_attendances", FLOW, "cohort A&E attendances"),
+    )
 
     def __init__(self, model: IPCModel):
         super().__init__(model)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.component import Column, Component, Phase, Today
+from sim.component import FLOW, Column, Component, Metric, Phase, Today
 from sim.population import Location
 from sim.rng import HazardClock
 
@@ -31,6 +31,7 @@ class Carers(Component):
         "carers.hours_frailty_step",
     )
     columns = (Column("carer_strain", np.float64, 0.0, "carer strain, 0 (none) to 1 (full)"),)
+    metrics = (Metric("carer_breakdowns", FLOW, "breakdowns of informal carers"),)
 
     def __init__(self, model: IPCModel):
         super().__init__(model)

@@ -7,7 +7,8 @@ lever are components. Each declares, as class attributes:
 * `reads`: the registry parameters it reads (exact names, or a prefix ending in `*`); reading
   any other raises, so the declaration cannot drift from the code;
 * `columns`: its per-person state, as typed `Column`s of the one `People` table;
-* its daily metrics, by what `report` returns (names declared in `sim.metrics`).
+* `metrics`: the daily outcomes it owns, each a flow or a stock; `report` may also add to
+  another component's outcome (hospital deaths to `deaths`) or to a payer's cost.
 
 and has the same few methods: `step(today)` does its work in its phase, `report(today)` gives
 its contribution to the day's metrics (contributions to one metric add up), and the hooks
@@ -44,6 +45,18 @@ class Phase(Enum):
     OBSERVE = "observe"  # a hook phase: components watch the day (`observe`), from day 0
     SERVICES = "services"  # the levers' daily work, from their start day
     RECORD = "record"  # every started component's `report` is added into the day's row
+
+
+FLOW, STOCK = "flow", "stock"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A daily outcome. Flows are summed to annual totals; stocks are averaged over days."""
+
+    name: str
+    kind: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class Component:
     order: ClassVar[int] = 0  # position within the phase (lower first)
     reads: ClassVar[tuple[str, ...]] = ()
     columns: ClassVar[tuple[Column, ...]] = ()
+    metrics: ClassVar[tuple[Metric, ...]] = ()  # the daily outcomes it owns (others may add to them)
 
     def __init__(self, model: IPCModel):
         self.model = model

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.component import Component, Phase, Today
+from sim.component import FLOW, STOCK, Component, Metric, Phase, Today
 from sim.population import Frailty, Location
 from sim.rng import HazardClock
 from sim.units import DAYS_PER_YEAR
@@ -23,6 +23,13 @@ class Demography(Component):
     name = "demography"
     phase = Phase.DEMOGRAPHY
     reads = ("mortality.frailty_hr_*", "mortality.fit_*", "mortality.care_home_hr", "frailty.progression_*")
+    metrics = (
+        Metric("deaths", FLOW, "cohort deaths, at home, in hospital or in a care home"),
+        Metric("alive", STOCK, "cohort alive at the end of the day"),
+        Metric("at_home", STOCK, "cohort at home"),
+        Metric("in_hospital", STOCK, "cohort in A&E or a hospital bed"),
+        Metric("in_care_home", STOCK, "cohort in a care home"),
+    )
 
     def __init__(self, model: IPCModel):
         super().__init__(model)

@@ -14,6 +14,7 @@ import mesa
 
 from sim.attendance import CrisisRouting
 from sim.carers import Carers
+from sim.catalogue import component_classes
 from sim.component import Component, Phase, Today
 from sim.demography import Demography
 from sim.health import Health
@@ -37,15 +38,6 @@ POPULATION_READS = (
     "carers.hours_shape",
     "carers.hours_mean",
     "crisis.propensity_shape",
-)
-CORE_COMPONENTS: tuple[type[Component], ...] = (
-    Demography,
-    PulmonaryRehab,
-    Health,
-    Carers,
-    CrisisRouting,
-    HospitalAgent,
-    SocialCareAgent,
 )
 
 
@@ -72,7 +64,7 @@ class IPCModel(mesa.Model):
         self.streams = Streams(root_seed, replicate)
         spec = scenario.levers
         levers = [cls for cls in lever_classes() if getattr(spec, cls.name).enabled]
-        every_class = (*CORE_COMPONENTS, *lever_classes(), *components)
+        every_class = (*component_classes(), *components)
         self.people: People = synthesise(
             scenario.population_size,
             self.params.view("population", POPULATION_READS),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.component import Column, Component, Phase, Today
+from sim.component import FLOW, Column, Component, Metric, Phase, Today
 from sim.population import NEVER, Location
 from sim.rng import HazardClock
 
@@ -25,6 +25,7 @@ class PulmonaryRehab(Component):
     phase = Phase.REHAB
     reads = ("rehab.*",)
     columns = (Column("rehab_until", np.float64, NEVER, "day a rehab course stops lowering the hazard"),)
+    metrics = (Metric("rehab_starts", FLOW, "pulmonary rehabilitation courses started (COPD)"),)
 
     def __init__(self, model: IPCModel):
         super().__init__(model)

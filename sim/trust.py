@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.component import Column, Component, Phase, Stays, Today
+from sim.component import FLOW, STOCK, Column, Component, Metric, Phase, Stays, Today
 from sim.health import seasonal_factor, start_episodes
 from sim.hospital import AcuteHospital, DayLog, Pathway
-from sim.metrics import READMISSION_WINDOW_DAYS
 from sim.population import NEVER, Location
 from sim.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
+
+READMISSION_WINDOW_DAYS = 30  # the NHS indicator's definition, not a model parameter
 
 
 class HospitalAgent(Component, mesa.Agent):
@@ -47,6 +48,22 @@ class HospitalAgent(Component, mesa.Agent):
     columns = (
         Column("short_stay_count", np.int32, 0, "zero- and one-day admissions so far"),
         Column("last_discharge", np.float64, NEVER, "time of the person's last discharge alive"),
+    )
+    metrics = (
+        Metric("emergency_admissions", FLOW, "cohort emergency admissions"),
+        Metric("short_stay_admissions", FLOW, "cohort zero- and one-day admissions"),
+        Metric("discharges", FLOW, "cohort discharges alive"),
+        Metric("length_of_stay_days", FLOW, "summed length of stay of today's finished stays"),
+        Metric("bed_days", FLOW, "cohort occupied beds at the midnight census"),
+        Metric("dtoc_days", FLOW, "cohort patients medically fit but not discharged at midnight"),
+        Metric("readmissions_30d", FLOW, "admissions within 30 days of the person's last discharge"),
+        Metric("delayed_discharges", FLOW, "cohort discharges that waited at least one midnight"),
+        Metric("care_home_admissions", FLOW, "cohort discharges to a care home (P3)"),
+        Metric("ae_wait_hours", STOCK, "mean wait for an A&E cubicle, hours (finished and ongoing)"),
+        Metric("ae_waiting_for_bed", STOCK, "admitted cohort patients held in A&E for a bed at midnight"),
+        Metric("hospital_bed_days", FLOW, "all occupied beds at midnight (cohort and background)"),
+        Metric("hospital_bed_occupancy", STOCK, "share of all beds occupied at midnight"),
+        Metric("hospital_dtoc_days", FLOW, "all delayed days: cohort plus expected background"),
     )
 
     def __init__(self, model: IPCModel, slots_per_day: dict[Pathway, float]):

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 from pydantic import Field
 
-from sim.component import Column, Today
+from sim.component import FLOW, STOCK, Column, Metric, Today
 from sim.hospital import Pathway
 from sim.lever import Lever, LeverSpec, Staffing
 from sim.limits import MAX_STAFF
@@ -135,6 +135,10 @@ class Advocacy(Lever):
     parameter_entries = PARAMETERS
     reads = ("advocacy.*", "costs.advocate_hour")
     columns = (Column("advocate_until", np.float64, NEVER, "day the person's advocacy case closes"),)
+    metrics = (
+        Metric("advocacy_cases", FLOW, "people newly supported by an advocate or broker"),
+        Metric("advocacy_active", STOCK, "people with an advocate"),
+    )
 
     def __init__(self, model: IPCModel, spec: AdvocacySpec):
         super().__init__(model, spec)

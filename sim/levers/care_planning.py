@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 from pydantic import Field
 
-from sim.component import Column, Today
+from sim.component import FLOW, STOCK, Column, Metric, Today
 from sim.lever import Lever, LeverSpec, Milestone, Staffing, assign_to_agents
 from sim.limits import MAX_STAFF, MAX_TARGET
 from sim.population import NEVER, Location
@@ -268,6 +268,19 @@ class CarePlanning(Lever):
         Column("plan_day", np.float64, NEVER, "day the person's care plan was completed"),
         Column("recent_use", np.float64, 0.0, "A&E attendances, each decayed by its age (risk scores)"),
         Column("recent_use_day", np.float64, NEVER, "day `recent_use` was last brought up to date"),
+    )
+    metrics = (
+        Metric("care_plan_referrals", FLOW, "people identified and offered care planning"),
+        Metric("care_plan_queue", STOCK, "people who accepted and wait for a co-ordinator"),
+        Metric("plans_completed", FLOW, "personalised care and support plans completed"),
+        Metric("plans_active", STOCK, "people alive with a care plan"),
+        Metric("plan_reviews", FLOW, "care plan reviews done"),
+        Metric("community_group_referrals", FLOW, "new plans that referred the person to a community group"),
+        Metric("caseload_people", FLOW, "planned people whose after-quarter closed today (site measure)"),
+        Metric("caseload_ae_before", FLOW, "their A&E attendances in the quarter before the plan"),
+        Metric("caseload_ae_after", FLOW, "their A&E attendances in the quarter after the plan"),
+        Metric("caseload_short_before", FLOW, "their zero/one-day admissions in the quarter before"),
+        Metric("caseload_short_after", FLOW, "their zero/one-day admissions in the quarter after"),
     )
 
     def __init__(self, model: IPCModel, spec: CarePlanningSpec):

@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 from pydantic import Field
 
-from sim.component import Column, Today
+from sim.component import FLOW, STOCK, Column, Metric, Today
 from sim.lever import Lever, LeverSpec, assign_to_agents
 from sim.limits import MAX_STAFF
 from sim.network import PeerNetwork, build_peer_network
@@ -153,6 +153,11 @@ class PeerSupport(Lever):
     parameter_entries = PARAMETERS
     reads = ("peer_support.*", "network.*")
     columns = (Column("peer_enrolled", np.bool_, False, "on a peer group's waiting list or a member"),)
+    metrics = (
+        Metric("peer_referrals", FLOW, "people referred or invited to a peer group"),
+        Metric("peer_joins", FLOW, "people who joined a peer group"),
+        Metric("peer_members_active", STOCK, "people in a peer support group"),
+    )
 
     def __init__(self, model: IPCModel, spec: PeerSupportSpec):
         super().__init__(model, spec)

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field
 from scipy import stats
 
-from sim.component import Column, Today
+from sim.component import FLOW, STOCK, Column, Metric, Today
 from sim.hospital import Pathway
 from sim.lever import Lever, LeverSpec, Milestone
 from sim.limits import MAX_CONDITIONS, MAX_TARGET
@@ -183,6 +183,12 @@ class PersonalHealthBudgets(Lever):
         ),
         Column("budget_setup_end", np.float64, NEVER, "day an accepted budget starts"),
         Column("phb_budget", np.float64, 0.0, "annual budget in payment, GBP a year (0 if none)"),
+    )
+    metrics = (
+        Metric("phb_offers", FLOW, "personal health budgets offered"),
+        Metric("phbs_started", FLOW, "personal health budgets that began payment"),
+        Metric("phbs_in_setup", STOCK, "budgets accepted and being set up"),
+        Metric("phbs_active", STOCK, "personal health budgets in payment"),
     )
 
     def __init__(self, model: IPCModel, spec: PHBSpec):
