@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.component import Column
-from sim.params import Params
+from sim.params import Params, ParamsView
 from sim.rng import Streams
 
 NEVER = -np.inf  # the day of something that has not happened (every day-stamped column)
@@ -41,18 +41,13 @@ class Frailty(IntEnum):
 
 
 AGE_BANDS = (65.0, 75.0, 85.0, 100.0)  # band edges; 85+ draws ages up to 100
-CONDITION_FLAGS = ("copd", "diabetes", "heart_failure", "dementia")
 
 
 COHORT: tuple[Column, ...] = (
     Column("age", np.float64, 0.0, "age in years"),
-    Column("female", np.bool_, False, "sex"),
     Column("practice", np.int32, 0, "GP practice (0 .. n_practices - 1)"),
     Column("copd", np.bool_, False, "long-term respiratory condition (mostly COPD)"),
-    Column("diabetes", np.bool_, False, "diabetes"),
-    Column("heart_failure", np.bool_, False, "heart failure"),
-    Column("dementia", np.bool_, False, "dementia"),
-    Column("n_conditions", np.int16, 0, "long-term conditions: the four flags plus others"),
+    Column("n_conditions", np.int16, 0, "long-term conditions (see `draw_conditions`)"),
     Column("frailty", np.int8, Frailty.FIT, "electronic frailty index class", Frailty),
     Column("activation", np.int8, 1, "patient activation (PAM) level, 1 to 4"),
     Column("lives_alone", np.bool_, False, "lives alone"),
@@ -121,40 +116,56 @@ def _categorical(rng: np.random.Generator, shares: list[float], n: int) -> np.nd
     return rng.choice(len(shares), size=n, p=np.asarray(shares) / np.sum(shares)).astype(np.int8)
 
 
-def synthesise(size: int, params: Params, streams: Streams, columns: Iterable[Column] = ()) -> People:
+def draw_conditions(rng: np.random.Generator, size: int, p: Params | ParamsView) -> dict[str, np.ndarray]:
+    """Who has which long-term condition: the cohort joined for a respiratory condition or,
+    later, diabetes; heart failure and dementia add to the count, and so do other conditions."""
+    respiratory = rng.random(size) < p["population.share_respiratory"]
+    return {
+        "copd": respiratory,
+        "diabetes": ~respiratory | (rng.random(size) < p["population.share_diabetes_among_respiratory"]),
+        "heart_failure": rng.random(size) < p["population.share_heart_failure"],
+        "dementia": rng.random(size) < p["population.share_dementia"],
+        "other": rng.poisson(p["population.other_conditions_mean"], size),
+    }
+
+
+def synthesise(
+    size: int, params: Params | ParamsView, streams: Streams, columns: Iterable[Column] = ()
+) -> People:
     """Draw the cohort into a table with `COHORT` and the given component `columns`. Depends only
-    on (seed, replicate, size, population parameters)."""
-    rng = streams.generator("population")
+    on (seed, replicate, size, population parameters). Each attribute has its own named stream,
+    so adding or changing one never moves the others' draws."""
     p = params
     people = People(size, (*COHORT, *columns))
 
-    band = _categorical(
-        rng,
-        [p["population.share_age_65_74"], p["population.share_age_75_84"], p["population.share_age_85_plus"]],
-        size,
-    )
+    rng = streams.generator("population.age")
+    ages = [
+        p["population.share_age_65_74"],
+        p["population.share_age_75_84"],
+        p["population.share_age_85_plus"],
+    ]
+    band = _categorical(rng, ages, size)
     lo = np.asarray(AGE_BANDS[:-1])[band]
     hi = np.asarray(AGE_BANDS[1:])[band]
     people.age[:] = lo + rng.random(size) * (hi - lo)
-    people.female[:] = rng.random(size) < p["population.share_female"]
 
     practices = max(1, round(p["population.practices"] * size / p["population.reference_size"]))
-    people.practice[:] = rng.integers(0, practices, size=size)
+    people.practice[:] = streams.generator("population.practice").integers(0, practices, size=size)
     people.n_practices = practices
 
-    respiratory = rng.random(size) < p["population.share_respiratory"]
-    people.copd[:] = respiratory
-    people.diabetes[:] = ~respiratory | (rng.random(size) < p["population.share_diabetes_among_respiratory"])
-    people.heart_failure[:] = rng.random(size) < p["population.share_heart_failure"]
-    people.dementia[:] = rng.random(size) < p["population.share_dementia"]
-    other = rng.poisson(p["population.other_conditions_mean"], size)
-    flagged = sum(getattr(people, f).astype(np.int16) for f in CONDITION_FLAGS)
-    people.n_conditions[:] = flagged + other
+    conditions = draw_conditions(streams.generator("population.conditions"), size, p)
+    people.copd[:] = conditions["copd"]
+    flagged = sum(conditions[c].astype(np.int16) for c in ("copd", "diabetes", "heart_failure", "dementia"))
+    people.n_conditions[:] = flagged + conditions["other"]
 
     frailty_shares = [p[f"frailty.share_{f.name.lower()}"] for f in Frailty]
-    people.frailty[:] = _categorical(rng, frailty_shares, size)
-    people.activation[:] = 1 + _categorical(rng, [p[f"activation.share_level{k}"] for k in range(1, 5)], size)
+    people.frailty[:] = _categorical(streams.generator("population.frailty"), frailty_shares, size)
+    activation_shares = [p[f"activation.share_level{k}"] for k in range(1, 5)]
+    people.activation[:] = 1 + _categorical(
+        streams.generator("population.activation"), activation_shares, size
+    )
 
+    rng = streams.generator("population.household")
     alone = rng.random(size) < p["population.share_living_alone"]
     people.lives_alone[:] = alone
     people.has_carer[:] = ~alone | (rng.random(size) < p["population.share_alone_with_carer"])
@@ -162,5 +173,5 @@ def synthesise(size: int, params: Params, streams: Streams, columns: Iterable[Co
     people.carer_base_hours[:] = np.where(people.has_carer, base_hours, 0.0)
 
     shape = p["crisis.propensity_shape"]
-    people.propensity[:] = rng.gamma(shape, 1.0 / shape, size)
+    people.propensity[:] = streams.generator("population.propensity").gamma(shape, 1.0 / shape, size)
     return people

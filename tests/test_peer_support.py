@@ -73,10 +73,17 @@ def test_people_who_left_can_join_again():
     model = peer_model(200, {**EAGER, "peer_support.membership_weeks": 6}, groups=6)
     lever = model.lever("peer_support")
     _, left, _ = follow_members(model)
-    former = np.fromiter((p for p in left if not any(p in g.members for g in lever.groups)), dtype=np.int64)
+    members = {p for g in lever.groups for p in g.members}
+    waiting = {p for g in lever.groups for p in g.waiting}
+    former = np.fromiter((p for p in left if p not in members | waiting), dtype=np.int64)
+    enrolled = np.zeros(model.people.size, dtype=bool)
+    enrolled[list(members | waiting)] = True
+    living_at_home = model.people.alive & (model.people.residence == Location.HOME)
 
     assert former.size > 0
-    assert not lever._queued[former].any()
+    assert not lever._queued[former].any()  # free to be referred again
+    # among people who could still join, exactly those waiting or in a group are enrolled
+    assert np.array_equal(lever._queued[living_at_home], enrolled[living_at_home])
 
 
 def test_network_invitations_recruit_more_members():

@@ -13,7 +13,7 @@ from conftest import small_scenario
 from sim.model import IPCModel
 from sim.network import build_peer_network
 from sim.params import Params
-from sim.population import Frailty, People, synthesise
+from sim.population import Frailty, People, draw_conditions, synthesise
 from sim.rng import Streams
 
 LARGE = 20_000  # synthesis alone is cheap, so shares are checked on a larger cohort
@@ -56,10 +56,14 @@ def test_diabetes_share_is_the_diabetes_cohort_plus_the_overlap():
     p = Params()
     respiratory = p["population.share_respiratory"]
     expected = (1 - respiratory) + respiratory * p["population.share_diabetes_among_respiratory"]
-    people = cohort()
+    conditions = draw_conditions(np.random.default_rng(0), LARGE, p)
 
-    within_sampling_error(people.diabetes, expected)
-    assert (people.copd | people.diabetes).all(), "everyone joined for one of the two"
+    within_sampling_error(conditions["diabetes"], expected)
+    assert (conditions["copd"] | conditions["diabetes"]).all(), "everyone joined for one of the two"
+
+
+def test_everyone_has_at_least_the_condition_they_joined_for():
+    assert (cohort().n_conditions >= 1).all()
 
 
 @pytest.mark.parametrize(
