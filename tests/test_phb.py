@@ -187,7 +187,7 @@ def test_budgets_started_or_in_setup_never_exceed_a_small_target_despite_many_of
 # --- money ------------------------------------------------------------------------------------------
 def test_budget_sizes_follow_the_lognormal_with_the_set_mean_and_cv():
     model, _ = run_phb(days=240, overrides={"phb.uptake": 0.8})
-    budgets = model.people.phb_budget[model.lever("phb").active()]
+    budgets = model.people.phb_budget[model.lever("phb").active()] * 365.25  # GBP a year
 
     assert budgets.size > 150
     assert (budgets > 0).all()
@@ -198,7 +198,7 @@ def test_budget_sizes_follow_the_lognormal_with_the_set_mean_and_cv():
 def test_cost_phb_is_the_sum_of_budgets_in_payment_per_day_and_displaces_nhs_cost():
     model, _ = run_phb(days=150)
     report = model.lever("phb").report(model.today)
-    spend = model.people.phb_budget[model.lever("phb").active()].sum() / 365.25
+    spend = model.people.phb_budget[model.lever("phb").active()].sum()  # GBP a day
 
     assert spend > 0
     assert report["cost_phb"] == pytest.approx(spend)
@@ -238,7 +238,7 @@ def test_respite_hours_are_the_respite_share_of_the_budget_at_the_hourly_price()
     active = model.lever("phb").active()
 
     assert (active & p.has_carer).any()
-    expected = p.phb_budget * 0.6 / 16.12 / WEEKS_PER_YEAR
+    expected = p.phb_budget * 365.25 * 0.6 / 16.12 / WEEKS_PER_YEAR  # a year's respite share, by the week
     np.testing.assert_allclose(hours[active & p.has_carer], expected[active & p.has_carer])
     assert (hours[~(active & p.has_carer)] == 0).all()
 

@@ -22,7 +22,7 @@ from sim.hospital import Pathway
 from sim.lever import Lever, LeverSpec, Milestone
 from sim.limits import MAX_CONDITIONS, MAX_TARGET
 from sim.population import NEVER, Location
-from sim.units import DAYS_PER_YEAR, WEEKS_PER_YEAR
+from sim.units import DAYS_PER_WEEK
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
@@ -182,7 +182,7 @@ class PersonalHealthBudgets(Lever):
             "budget_status", np.int8, BudgetStatus.NOT_OFFERED, "personal health budget status", BudgetStatus
         ),
         Column("budget_setup_end", np.float64, NEVER, "day an accepted budget starts"),
-        Column("phb_budget", np.float64, 0.0, "annual budget in payment, GBP a year (0 if none)"),
+        Column("phb_budget", np.float64, 0.0, "budget in payment, GBP a day (0 if none)"),
     )
     metrics = (
         Metric("phb_offers", FLOW, "personal health budgets offered"),
@@ -199,9 +199,10 @@ class PersonalHealthBudgets(Lever):
         self._uptake = p["phb.uptake"]
         self._setup_mean = p["phb.setup_days"]
         self._setup_shape = p["phb.setup_shape"]
-        self._budget_mean = p.source_value("phb.budget_mean")  # GBP per year
+        self._budget_mean = p["phb.budget_mean"]  # GBP a day (the registry converts from a year)
         self._budget_sigma = np.sqrt(np.log1p(p["phb.budget_cv"] ** 2))
-        self._respite_hours_per_gbp = p["phb.share_respite"] / p["phb.respite_hour_cost"] / WEEKS_PER_YEAR
+        # weekly respite hours bought by each GBP a day of budget
+        self._respite_hours_per_gbp = p["phb.share_respite"] / p["phb.respite_hour_cost"] * DAYS_PER_WEEK
         self._has_pa = p["phb.share_personal_assistant"] > 0
         self._bypass = p["phb.p1_bypass_share"]
         self._displaced = p["phb.displaced_nhs_share"]
@@ -302,7 +303,7 @@ class PersonalHealthBudgets(Lever):
         self.status[taking] = BudgetStatus.SETTING_UP
 
     def report(self, today: Today) -> dict[str, float]:
-        spend = float(self.people.phb_budget.sum()) / DAYS_PER_YEAR
+        spend = float(self.people.phb_budget.sum())
         return {
             **self._today,
             "phbs_active": float(np.count_nonzero(self.active())),
