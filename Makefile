@@ -13,7 +13,7 @@ SCENARIOS := scenarios/baseline.yaml scenarios/demonstrator_2017.yaml scenarios/
 	scenarios/care_planning_only.yaml scenarios/phb_only.yaml scenarios/peer_support_only.yaml \
 	scenarios/advocacy_only.yaml
 
-.PHONY: run test lint bench clean setup
+.PHONY: run test lint bench clean setup wheel-check
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/pytest
+
+# Build the wheel, install it in a fresh venv outside the checkout, run a baseline from there.
+wheel-check: $(STAMP)
+	PY=$(PY) .ci/wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -9,6 +9,7 @@ from shipping whole simulations around). Finished tasks are written atomically u
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import multiprocessing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -21,8 +22,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from sim.errors import InputError, Problem
 from sim.model import IPCModel
-from sim.outputs import write_parquet_atomic
+from sim.outputs import read_parquet, write_parquet_atomic
 from sim.scenario import Scenario
 
 TASK_DIR = ".tasks"
@@ -150,8 +152,14 @@ class DaskExecutor(Executor):
                 cluster.close()
 
 
+DASK_MISSING = "needs the optional Dask extra: pip install 'ipc-sim[dask]'"
+
+
 def make_executor(workers: int, dask: str | None) -> Executor:
+    """The executor the command line asks for; Dask only if its optional extra is installed."""
     if dask:
+        if importlib.util.find_spec("distributed") is None:
+            raise InputError([Problem("command line", "--dask", DASK_MISSING)])
         return DaskExecutor(dask, workers)
     if workers == 1:
         return SerialExecutor()
@@ -178,7 +186,7 @@ def run_tasks(
             bar.update(1)
             if on_saved:
                 on_saved(task)
-    return {t.key: pd.read_parquet(task_dir / f"{t.key}.parquet") for t in tasks}
+    return {t.key: read_parquet(task_dir / f"{t.key}.parquet") for t in tasks}
 
 
 def combine(tasks: list[Task], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 from sim import __version__
 from sim.scenario import Scenario
 
+PARQUET_ENGINE = "pyarrow"  # named, so pandas never falls back to another engine's bytes
 RUNTIME_PACKAGES = ("mesa", "simpy", "numpy", "pandas", "networkx", "scipy", "pyarrow")
 
 
@@ -32,8 +33,12 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
     """The same for a table written as Parquet."""
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_parquet(tmp, index=False)
+    frame.to_parquet(tmp, index=False, engine=PARQUET_ENGINE)
     os.replace(tmp, path)
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path, engine=PARQUET_ENGINE)
 
 
 def git_commit() -> str | None:

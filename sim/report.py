@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
-from sim.outputs import write_text_atomic  # noqa: E402
+from sim.outputs import read_parquet, write_text_atomic  # noqa: E402
 from sim.params import REGISTRY  # noqa: E402
 from sim.summary import t_interval  # noqa: E402
 from sim.units import DAYS_PER_MONTH  # noqa: E402
@@ -64,7 +64,7 @@ def _read_run(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict[str,
     if problems:
         raise InputError(problems)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    daily = pd.read_parquet(folder / "daily.parquet")
+    daily = read_parquet(folder / "daily.parquet")
     summary = pd.read_csv(folder / "summary.csv")
     resolved = {
         s["name"]: yaml.safe_load((folder / "scenarios" / f"{s['name']}.yaml").read_text(encoding="utf-8"))

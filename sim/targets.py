@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,8 @@ import yaml
 from sim.summary import interval
 from sim.units import DAYS_PER_YEAR
 
-TARGETS_FILE = Path(str(resources.files("sim"))).parent / "calibration" / "targets.yaml"
+# calibration/targets.yaml in the checkout, installed as package data of sim.calibration
+TARGETS_FILE: Traversable = resources.files("sim.calibration").joinpath("targets.yaml")
 
 
 def figures(daily: pd.DataFrame) -> pd.DataFrame:
@@ -36,8 +38,10 @@ def figures(daily: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("replicate")
 
 
-def load_targets(path: Path = TARGETS_FILE) -> dict[str, dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+def load_targets(path: Path | Traversable = TARGETS_FILE) -> dict[str, dict]:
+    """The public ranges. A missing file is an error, never an empty check: an installation
+    without its targets must not report a baseline check with nothing in it."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def baseline_check(daily: pd.DataFrame, targets: dict[str, dict] | None = None) -> pd.DataFrame:
