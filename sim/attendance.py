@@ -131,13 +131,13 @@ class CrisisRouting(Component):
         people.location[to_ae] = Location.HOSPITAL
         people.ae_count[to_ae] += 1
         today.crises = crises
-        today.managed_at_home = int(managed.sum())
+        today.managed = crises[managed]
         today.attenders = to_ae
         today.plan = self.planner.plan(people, to_ae, today.day)
 
     def report(self, today: Today) -> dict[str, float]:
         return {
             "crises": today.crises.size,
-            "crises_managed_at_home": today.managed_at_home,
+            "crises_managed_at_home": today.managed.size,
             "ae_attendances": today.attenders.size,
         }

@@ -100,7 +100,7 @@ class Today:
     rehab_starts: np.ndarray = field(default_factory=lambda: EMPTY)  # REHAB
     crises: np.ndarray = field(default_factory=lambda: EMPTY)  # CRISES, then ROUTING adds breakdowns
     breakdowns: np.ndarray = field(default_factory=lambda: EMPTY)  # CARERS: carers who broke down
-    managed_at_home: int = 0  # ROUTING: crises handled without A&E
+    managed: np.ndarray = field(default_factory=lambda: EMPTY)  # ROUTING: crises handled without A&E
     attenders: np.ndarray = field(default_factory=lambda: EMPTY)  # ROUTING: sent to A&E
     plan: AttendancePlan | None = None  # ROUTING: how each attendance will go
     log: DayLog | None = None  # HOSPITAL: what the hospital did today

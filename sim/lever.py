@@ -9,8 +9,8 @@ that the rest of the program needs to know about it:
   unit and source, exactly as in `sim/data/parameters.yaml`;
 * `requires`: other levers it needs switched on, each with the reason shown to the user;
 * `milestone`: the scale-up target it counts towards, if any;
-* the component contract (`sim.component`): `reads`, `columns`, `order`, `step`, `report`
-  and the hooks.
+* the component contract (`sim.component`): `reads`, `columns`, `metrics`, `order`, `step`,
+  `report` and the hooks, and `reached`: whom its hooks may change anything for.
 
 Levers never call each other: they tell and ask through the schedule (`model.schedule`).
 """
@@ -18,6 +18,7 @@ Levers never call each other: they tell and ask through the schedule (`model.sch
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -53,7 +54,7 @@ class Milestone:
     label: str  # what is counted, for people
 
 
-class Lever(Component):
+class Lever(Component, ABC):
     """Base class of the IPC levers; subclasses register themselves by `name`."""
 
     phase = Phase.SERVICES
@@ -74,6 +75,11 @@ class Lever(Component):
         super().__init__(model)
         self.spec = spec
         self.start_day = model.scenario.levers.start_day
+
+    @abstractmethod
+    def reached(self) -> np.ndarray:
+        """Who the lever's effects may reach now (plan or budget holders, members, clients), as a
+        per-person mask: every hook it answers must be neutral for everyone else."""
 
 
 @dataclass(frozen=True)

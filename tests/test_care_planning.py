@@ -413,3 +413,71 @@ def test_care_plan_queue_counts_only_living_people():
     waiting = [p for c in run.model.lever("care_planning").coordinators for p in c.queue]
 
     assert run.daily["care_plan_queue"].iloc[-1] == sum(bool(alive[p]) for p in waiting)
+
+
+# --- the site-style caseload measure and the contingency draw -------------------------------------
+def test_site_style_windows_are_the_quarter_before_each_plan_and_the_quarter_after():
+    """Counted from each person's own attendances and zero/one-day admissions: before is from the
+    weekly MDT snapshot at least 91 days before the plan to the plan day, after is the 91 days
+    that follow, and only windows that have closed are counted."""
+    model = IPCModel(lever_scenario(days=320, start_day=91, care_planning=PLENTY_OF_PLANS), root_seed=4)
+    attended: list[np.ndarray] = []
+    short: list[np.ndarray] = []
+    for _ in range(model.days):
+        model.step()
+        attended.append(model.today.attenders)
+        short.append(np.asarray(model.today.log.short_stayers, dtype=np.int64))
+    daily = model.recorder.frame()
+    ae_days = {p: [] for p in range(model.people.size)}
+    short_days = {p: [] for p in range(model.people.size)}
+    for day, (ae, stays) in enumerate(zip(attended, short, strict=True)):
+        for p in ae:
+            ae_days[int(p)].append(day)
+        for p in stays:
+            short_days[int(p)].append(day)
+    expected = dict.fromkeys(("people", "ae_before", "ae_after", "short_before", "short_after"), 0)
+    for person in np.flatnonzero(np.isfinite(model.people.plan_day)):
+        plan = int(model.people.plan_day[person])
+        if plan + 91 > model.days - 1:
+            continue  # the after-quarter has not closed
+        since = 7 * (plan // 7) - 91  # the snapshot at the weekly MDT a quarter back
+        expected["people"] += 1
+        for kind, days in (("ae", ae_days[person]), ("short", short_days[person])):
+            expected[f"{kind}_before"] += sum(since < d <= plan for d in days)
+            expected[f"{kind}_after"] += sum(plan < d <= plan + 91 for d in days)
+
+    assert expected["people"] > 100 and expected["ae_before"] > 50
+    assert {k: int(daily[f"caseload_{k}"].sum()) for k in expected} == expected
+
+
+def test_contingency_is_drawn_afresh_for_each_crisis():
+    """With a contingency share of one half, a plan holder's crises are managed at home about
+    half the time, and someone with several crises while holding a plan sees both outcomes as
+    often as independent draws would give."""
+    share = 0.5
+    model = IPCModel(
+        lever_scenario(
+            size=4000,
+            days=300,
+            overrides={"care_planning.contingency_share": share},
+            care_planning=PLENTY_OF_PLANS,
+        ),
+        root_seed=8,
+    )
+    lever = model.lever("care_planning")
+    outcomes: dict[int, list[bool]] = {}
+    holders = lever.planned().copy()
+    for _ in range(model.days):
+        model.step()
+        managed = set(model.today.managed.tolist())
+        for person in model.today.crises[holders[model.today.crises]]:
+            outcomes.setdefault(int(person), []).append(int(person) in managed)
+        holders = lever.planned().copy()  # plans held when tomorrow's crises are routed
+    draws = [o for person in outcomes.values() for o in person]
+    several = [person for person in outcomes.values() if len(person) >= 2]
+    mixed = sum(len(set(person)) == 2 for person in several)
+    p_mixed = np.array([1 - share ** len(person) - (1 - share) ** len(person) for person in several])
+
+    assert len(draws) > 400 and len(several) > 50
+    assert abs(np.mean(draws) - share) < 4 * np.sqrt(share * (1 - share) / len(draws))
+    assert abs(mixed - p_mixed.sum()) < 4 * np.sqrt((p_mixed * (1 - p_mixed)).sum())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import small_scenario
 
 from sim.component import Today
@@ -67,3 +68,17 @@ def test_a_caseload_picked_after_a_crisis_uses_hospitals_less_afterwards_with_no
     after = health.clock.count - before
     fall = 1 - after[picked].sum() / before[picked].sum()
     assert fall > 0.4
+
+
+def test_carer_strain_raises_the_hazard_by_the_registry_ratio_at_full_strain():
+    """Two people alike but for their carer's strain: the hazard ratio is 1 + (HR - 1) x strain."""
+    people, params, health = cohort(size=1000)
+    health.stable[1] = health.stable[0]
+    people.episode[:2] = 0.0
+    people.location[:2] = Location.HOME
+    people.carer_strain[0], people.carer_strain[1] = 0.0, 0.6
+    hazard = health.hazard(0)
+    hr = params["carers.strain_crisis_hr"]
+
+    assert hr > 1
+    assert hazard[1] / hazard[0] == pytest.approx(1 + (hr - 1) * 0.6, rel=1e-12)

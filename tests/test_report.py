@@ -3,13 +3,16 @@ the PNG figures, from a finished run; anything that is not a run folder is bad i
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT, write_yaml
 
 from sim.cli import main
+from sim.report import HEADLINE
 
 FIGURES = ("monthly_outcomes.png", "scale_up_trajectory.png", "costs_by_payer.png")
 DAYS = 200  # long enough for the site's quarter-before/quarter-after caseload measure
@@ -136,3 +139,73 @@ def test_report_on_a_folder_that_is_not_a_run_exits_2_and_writes_nothing(tmp_pat
     lines = err.splitlines()
     assert lines and all(line.startswith(f"{tmp_path}: ") and "ipc-sim run" in line for line in lines)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# --- the page's numbers are the run's numbers -----------------------------------------------------
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def numbers(cell: str) -> list[float]:
+    return [float(n.replace(",", "")) for n in NUMBER.findall(str(cell))]
+
+
+def tables(report: str) -> list[pd.DataFrame]:
+    return pd.read_html(io.StringIO(report), flavor="lxml")
+
+
+def table_with(report: str, heading: str) -> pd.DataFrame:
+    found = [t for t in tables(report) if heading in " ".join(map(str, t.columns))]
+    assert len(found) == 1, heading
+    return found[0]
+
+
+def summary_row(run_folder: Path, scenario: str, metric: str) -> pd.Series:
+    summary = pd.read_csv(run_folder / "summary.csv")
+    return summary[(summary["scenario"] == scenario) & (summary["metric"] == metric)].iloc[0]
+
+
+def assert_shown(shown: list[float], expected: list[float]) -> None:
+    """Shown with 1 decimal under 1,000 and none above: equal to the run's within that rounding."""
+    assert len(shown) == len(expected), (shown, expected)
+    for s, e in zip(shown, expected, strict=True):
+        assert abs(s - e) <= (0.5 if abs(expected[0]) >= 1000 else 0.05) + 1e-9, (shown, expected)
+
+
+@pytest.mark.parametrize("label,metric", [(label, metric) for metric, label in HEADLINE])
+def test_per_1000_table_shows_summary_csv_means_intervals_and_paired_differences(
+    run_folder, report, label, metric
+):
+    table = table_with(report, "per 1,000 people a year").set_index("per 1,000 people a year")
+    base = summary_row(run_folder, "baseline", metric)
+    scale = summary_row(run_folder, "at_scale", metric)
+
+    assert_shown(numbers(table.loc[label, "baseline"]), [base["mean"], base["lo95"], base["hi95"]])
+    shown = numbers(table.loc[label, "at_scale"])
+    assert_shown(shown[:3], [scale["mean"], scale["lo95"], scale["hi95"]])
+    assert_shown(shown[3:], [scale["diff_mean"], scale["diff_lo95"], scale["diff_hi95"]])
+
+
+def test_net_cost_table_shows_the_paired_cost_and_admission_differences(run_folder, report):
+    row = table_with(report, "net cost vs baseline").set_index("scenario").loc["at_scale"]
+    cost = summary_row(run_folder, "at_scale", "cost_total")
+    admissions = summary_row(run_folder, "at_scale", "emergency_admissions")
+
+    assert_shown(numbers(row.iloc[0]), [cost["diff_mean"], cost["diff_lo95"], cost["diff_hi95"]])
+    assert_shown(
+        numbers(row.iloc[1]), [admissions["diff_mean"], admissions["diff_lo95"], admissions["diff_hi95"]]
+    )
+
+
+def test_site_style_change_is_the_after_quarter_over_the_before_quarter(run_folder, report):
+    """(after / before - 1) x 100 over every planned person measured, from daily.parquet."""
+    row = table_with(report, "site-style").set_index("scenario").loc["at_scale"]
+    daily = pd.read_parquet(run_folder / "daily.parquet").query("scenario == 'at_scale'")
+    sums = daily.sum(numeric_only=True)
+    ae = (sums["caseload_ae_after"] / sums["caseload_ae_before"] - 1) * 100
+    short = (sums["caseload_short_after"] / sums["caseload_short_before"] - 1) * 100
+    shown = [numbers(cell)[0] for cell in row]
+
+    assert shown[0] == pytest.approx(sums["caseload_people"] / 2, abs=0.5)  # per replicate
+    assert ae < 0  # picked after high use, they use less afterwards
+    assert shown[1] == pytest.approx(ae, abs=0.05)
+    assert shown[3] == pytest.approx(short, abs=0.05)

@@ -187,6 +187,10 @@ class Advocacy(Lever):
         return given_ids
 
     # --- hooks --------------------------------------------------------------------------------
+    def reached(self) -> np.ndarray:
+        """People with an open case: uptake, set-up and discharge help are theirs."""
+        return self.people.advocate_until > self.model.day
+
     def offered(self, ids: np.ndarray, day: int) -> None:
         """People offered a plan or a budget who are served get an advocate, while places last."""
         self.allocate(ids, day)

@@ -332,6 +332,10 @@ class CarePlanning(Lever):
     def planned(self) -> np.ndarray:
         return self.status == PlanStatus.PLANNED
 
+    def reached(self) -> np.ndarray:
+        """Plan holders: contingency and rehab uptake act only for them."""
+        return self.planned()
+
     def managed_at_home(self) -> np.ndarray | None:
         return np.where(self.planned(), self._contingency, 0.0) if self._contingency > 0 else None
 

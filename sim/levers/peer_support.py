@@ -183,6 +183,12 @@ class PeerSupport(Lever):
         """Practice-based small-world ties, built on first use (members invite along them)."""
         return build_peer_network(self.people, self.params, self.streams)
 
+    def reached(self) -> np.ndarray:
+        """Members of a group (their activation boost fades after they leave)."""
+        mask = np.zeros(self.people.size, dtype=bool)
+        mask[self._member_ids()] = True
+        return mask
+
     def referred_to_group(self, ids: np.ndarray, day: int) -> None:
         """Co-ordinators' referrals join the waiting list if the person chooses to."""
         self.refer(ids, day)

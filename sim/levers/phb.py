@@ -216,6 +216,10 @@ class PersonalHealthBudgets(Lever):
     def active(self) -> np.ndarray:
         return self.status == BudgetStatus.ACTIVE
 
+    def reached(self) -> np.ndarray:
+        """Budget holders in payment: respite, crisis effect and the P1 bypass are theirs."""
+        return self.active()
+
     def respite_hours(self) -> np.ndarray | None:
         if self._respite_hours_per_gbp == 0:
             return None
