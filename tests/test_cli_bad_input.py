@@ -34,8 +34,7 @@ ZERO_BREAKS = {
     "phb.respite_hour_cost": "PersonalHealthBudgets.__init__ divides by it (ZeroDivisionError, exit 1)",
     "phb.setup_shape": "PersonalHealthBudgets.__init__ divides by it (ZeroDivisionError, exit 1)",
     "advocacy.hours_per_case": "Advocacy.__init__ divides by it (ZeroDivisionError, exit 1)",
-    "care_planning.recent_use_half_life_days": "IPCModel.__init__ divides by it, in every scenario "
-    "(ZeroDivisionError, exit 1)",
+    "care_planning.recent_use_half_life_days": "CarePlanning.__init__ divides by it (ZeroDivisionError)",
 }
 
 
