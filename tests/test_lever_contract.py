@@ -9,7 +9,9 @@ picked up here automatically and must be given busy settings below):
 
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +177,18 @@ def test_one_or_two_workers_write_identical_bytes_with_a_lever_on(name, scenario
     assert outputs["1"] == outputs["2"]
     daily = pd.read_parquet(tmp_path / "w1" / "daily.parquet")
     assert daily.filter(like="cost_programme").to_numpy().sum() > 0  # the lever was at work
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_lever_never_imports_or_calls_another_lever(name):
+    """Levers reach each other only through the schedule's hooks and events."""
+    module = inspect.getmodule({c.name: c for c in lever_classes()}[name])
+    tree = ast.parse(inspect.getsource(module))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    called = {
+        n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    }
+
+    assert not {m for m in imported if m and m.startswith("sim.levers")}, imported
+    assert "lever" not in called  # model.lever(name) is for inspection, not for levers
