@@ -120,17 +120,24 @@ def test_budgets_start_only_after_the_setup_delay():
 
 
 def test_each_budget_starts_on_the_first_day_its_setup_has_ended():
-    model, offers = run_phb(days=150)
+    """Budgets start at the beginning of each day's work, before that day's offers: so on the
+    first day on or after the set-up end, and never on the day of the offer itself."""
+    model = IPCModel(lever_scenario(days=150, care_planning=PLENTY_OF_PLANS, phb=MANY_BUDGETS), root_seed=1)
+    offers = record_offers(model)
     lever = model.lever("phb")
-    started = np.fromiter(offers.took, dtype=np.int64)
-    started = started[np.isin(lever.status[started], (BudgetStatus.ACTIVE, BudgetStatus.ENDED))]
+    began: dict[int, int] = {}
+    for day in range(model.days):
+        before = lever.active().copy()
+        model.step()
+        began.update(dict.fromkeys(np.flatnonzero(lever.active() & ~before).tolist(), day))
+    started = np.fromiter(began, dtype=np.int64)
     setup_end = lever._setup_end[started]
     offered = np.array([offers.day[int(p)] for p in started])
+    expected = np.maximum(np.ceil(setup_end), offered + 1)
 
     assert started.size > 20
-    assert (setup_end > offered).all()
-    # the first step on or after set-up end starts it, so set-up plus at most a day
-    assert (setup_end - offered).mean() == pytest.approx(49, rel=0.2)
+    assert (np.array(list(began.values())) == expected).all()
+    assert (setup_end - offered).mean() == pytest.approx(49, rel=0.2)  # phb.setup_days
 
 
 def test_zero_setup_days_starts_budgets_at_once():
