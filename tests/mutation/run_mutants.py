@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("sim", "tests", "scenarios", "calibration", "pyproject.toml")
+COPIED = ("sim", "tests", "scenarios", "calibration", "pyproject.toml", "README.md")
 REGRESSION = "tests/test_baseline_regression.py"
 
 
@@ -54,6 +54,15 @@ def pytest(tree: Path, *args: str) -> bool:
     return subprocess.run(cmd, cwd=tree, env=env, capture_output=True).returncode == 0
 
 
+def control() -> None:
+    """The unmutated copy must pass, or every mutant would look killed."""
+    with tempfile.TemporaryDirectory(prefix="mutant-control-") as tmp:
+        tree = Path(tmp)
+        copy_tree(tree)
+        if not pytest(tree, "tests"):
+            raise SystemExit("the suite fails on an unmutated copy: fix that (or COPIED) first")
+
+
 def judge(mutant: dict) -> tuple[str, str, float]:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
@@ -74,6 +83,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="mutant ids to run (default: all)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--file", type=Path, default=Path(__file__).with_name("mutants.yaml"))
+    parser.add_argument("--no-control", action="store_true", help="skip the unmutated control run")
     args = parser.parse_args()
     mutants = yaml.safe_load(args.file.read_text(encoding="utf-8"))
     if args.only:
@@ -81,6 +91,8 @@ def main() -> None:
     for m in mutants:  # fail fast on a stale snippet before spending half an hour
         if (ROOT / m["file"]).read_text(encoding="utf-8").count(m["find"]) != 1:
             raise SystemExit(f"mutant {m['id']}: snippet not found exactly once in {m['file']}")
+    if not args.no_control:
+        control()
     results = {}
     with ThreadPoolExecutor(args.workers) as pool:
         for mid, verdict, seconds in pool.map(judge, mutants):
