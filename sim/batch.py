@@ -8,9 +8,13 @@ from shipping whole simulations around). Finished tasks are written atomically u
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import multiprocessing
+import os
+import signal
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,12 +26,14 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from sim import task_files
 from sim.errors import InputError, Problem
 from sim.model import IPCModel
-from sim.outputs import read_parquet, write_parquet_atomic
 from sim.scenario import Scenario
 
 TASK_DIR = ".tasks"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+DASK_CONNECT_SECONDS = 5
 
 
 @cache
@@ -82,10 +88,29 @@ def run_task(task: Task) -> pd.DataFrame:
     return frame
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: the kernel kills this worker when the main process dies, by any
+    signal (Linux `prctl(PR_SET_PDEATHSIG)`), so no worker is left blocked on a pipe."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the call took effect
+        os._exit(1)
+
+
 class Executor(ABC):
-    """Runs tasks and yields (task, frame) as each finishes, in any order."""
+    """Runs tasks and yields (task, frame) as each finishes, in any order. `open` is called
+    before the run folder is touched, so an executor that cannot start fails with nothing
+    written; `close` is always called."""
 
     label = "executor"
+
+    def open(self) -> None:  # noqa: B027 - most executors need nothing opened
+        """Connect or start what the executor needs."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release it."""
 
     @abstractmethod
     def map(self, tasks: list[Task]) -> Iterator[tuple[Task, pd.DataFrame]]:
@@ -103,7 +128,8 @@ class SerialExecutor(Executor):
 
 
 class ProcessExecutor(Executor):
-    """A local process pool (the default)."""
+    """A local process pool (the default). Workers die with the main process; on an interrupt
+    the pool is stopped at once rather than waiting for running replicates."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -111,45 +137,67 @@ class ProcessExecutor(Executor):
 
     def map(self, tasks):
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, max(len(tasks), 1)),
+            mp_context=context,
+            initializer=_die_with_parent,
+        )
+        try:
             futures = {pool.submit(run_task, t): t for t in tasks}
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        except BaseException:
+            for process in list(getattr(pool, "_processes", {}).values()):  # CPython's worker table
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
 
 
 class DaskExecutor(Executor):
     """Dask distributed: `--dask tcp://host:8786`, or `--dask local` for a LocalCluster."""
 
-    def __init__(self, address: str, workers: int):
+    def __init__(self, address: str, workers: int, connect_seconds: float = DASK_CONNECT_SECONDS):
         self.address = address
         self.workers = workers
         self.label = f"dask:{address}"
+        self._connect_seconds = connect_seconds
+        self._client = None
+        self._cluster = None
+
+    def open(self) -> None:
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.address == "local":
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.address, timeout=f"{self._connect_seconds}s")
+        except (OSError, ValueError, TypeError, TimeoutError) as exc:
+            self.close()
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(
+                [Problem("command line", "--dask", f"cannot reach a scheduler at {self.address!r}: {reason}")]
+            ) from None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
 
     def map(self, tasks):
-        from distributed import Client, LocalCluster
         from distributed import as_completed as dask_completed
 
-        cluster = None
-        if self.address == "local":
-            cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        else:
-            client = Client(self.address)
-        try:
-            futures = {client.submit(run_task, t, key=f"ipc-{t.key}", pure=False): t for t in tasks}
-            for future in dask_completed(futures):
-                yield futures[future], future.result()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        client = self._client
+        futures = {client.submit(run_task, t, key=f"ipc-{t.key}", pure=False): t for t in tasks}
+        for future in dask_completed(futures):
+            yield futures[future], future.result()
 
 
 DASK_MISSING = "needs the optional Dask extra: pip install 'ipc-sim[dask]'"
@@ -166,6 +214,21 @@ def make_executor(workers: int, dask: str | None) -> Executor:
     return ProcessExecutor(workers)
 
 
+def finished(tasks: list[Task], task_dir: Path) -> dict[str, pd.DataFrame]:
+    """The tasks already saved in `task_dir` that pass every check; untrustworthy files are set
+    aside (with a warning) so their tasks run again."""
+    frames = {}
+    for task in tasks:
+        path = task_dir / f"{task.key}.parquet"
+        if not path.exists():
+            continue
+        try:
+            frames[task.key] = task_files.load(path, task)
+        except task_files.TaskFileError as exc:
+            task_files.set_aside(path, str(exc))
+    return frames
+
+
 def run_tasks(
     tasks: list[Task],
     out: Path,
@@ -173,20 +236,22 @@ def run_tasks(
     progress: bool = True,
     on_saved: Callable[[Task], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Run the tasks not already saved in `out`, saving each at once; return all frames by key."""
+    """Run the tasks not already saved (and checked) in `out`, saving each at once; return all
+    frames by key."""
     task_dir = out / TASK_DIR
     task_dir.mkdir(parents=True, exist_ok=True)
-    done = {t.key for t in tasks if (task_dir / f"{t.key}.parquet").exists()}
-    todo = [t for t in tasks if t.key not in done]
+    frames = finished(tasks, task_dir)
+    todo = [t for t in tasks if t.key not in frames]
     with tqdm(
-        total=len(tasks), initial=len(done), desc="scenario x replicate", unit="task", disable=not progress
+        total=len(tasks), initial=len(frames), desc="scenario x replicate", unit="task", disable=not progress
     ) as bar:
         for task, frame in executor.map(todo):
-            write_parquet_atomic(frame, task_dir / f"{task.key}.parquet")
+            task_files.save(frame, task_dir / f"{task.key}.parquet", task)
+            frames[task.key] = frame
             bar.update(1)
             if on_saved:
                 on_saved(task)
-    return {t.key: read_parquet(task_dir / f"{t.key}.parquet") for t in tasks}
+    return frames
 
 
 def combine(tasks: list[Task], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

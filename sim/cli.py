@@ -7,18 +7,20 @@ field, no traceback, nothing written; 1 an unexpected failure.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from sim.errors import InputError, Problem
+from sim.limits import MAX_HORIZON_DAYS, MAX_REPLICATES, MAX_SEED, MAX_WORKERS
 from sim.params import registry_table
-from sim.scenario import load_scenarios, slug
+from sim.scenario import load_scenarios
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+MAX_PROBLEM_LINES = 50  # a batch of broken files is fixed from the top; thousands of lines help nobody
 OUTPUTS = Path("outputs")
 DEFAULT_BASELINE = "baseline"
 
@@ -30,9 +32,11 @@ class _Parser(argparse.ArgumentParser):
         raise InputError([Problem("command line", "", message)])
 
 
-def _positive(name: str, value: int, problems: list[Problem], minimum: int = 1) -> None:
-    if value < minimum:
-        problems.append(Problem("command line", f"--{name}", f"must be >= {minimum}, got {value}"))
+def _bounded(name: str, value: int, problems: list[Problem], low: int, high: int) -> None:
+    if value < low:
+        problems.append(Problem("command line", f"--{name}", f"must be >= {low}, got {value}"))
+    elif value > high:
+        problems.append(Problem("command line", f"--{name}", f"must be <= {high:,}, got {value:,}"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
     run.add_argument("--reps", type=int, default=10, help="replicates per scenario (default 10)")
     run.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
-    run.add_argument("--out", type=Path, help="output folder (default: a new folder in outputs/)")
+    run.add_argument("--out", help="output folder (default: a new folder in outputs/)")
+    run.add_argument(
+        "--force", action="store_true", help="replace the run already in --out (only ipc-sim's own files)"
+    )
     run.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
     run.add_argument("--dask", metavar="ADDR", help="Dask scheduler address, or 'local'")
     run.add_argument("--days", type=int, help="override every scenario's horizon_days")
@@ -86,18 +93,31 @@ def cmd_params(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM and SIGHUP stop a run like Ctrl-C: workers are stopped, finished tasks kept."""
+    raise KeyboardInterrupt
+
+
+def _run_problems(args: argparse.Namespace) -> list[Problem]:
+    problems: list[Problem] = []
+    _bounded("reps", args.reps, problems, 1, MAX_REPLICATES)
+    _bounded("workers", args.workers, problems, 1, MAX_WORKERS)
+    _bounded("seed", args.seed, problems, 0, MAX_SEED)
+    if args.days is not None:
+        _bounded("days", args.days, problems, 1, MAX_HORIZON_DAYS)
+    if args.out is not None and not args.out.strip():
+        problems.append(Problem("command line", "--out", "must not be empty (leave it out for a new folder)"))
+    return problems
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.batch import combine, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
+    from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.summary import milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
-    problems: list[Problem] = []
-    _positive("reps", args.reps, problems)
-    _positive("workers", args.workers, problems)
-    _positive("seed", args.seed, problems, minimum=0)
-    if args.days is not None:
-        _positive("days", args.days, problems)
+    problems = _run_problems(args)
     try:
         scenarios = load_scenarios(args.scenarios)
     except InputError as exc:
@@ -113,30 +133,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.days is not None:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
     baseline = args.baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
-    out = args.out or OUTPUTS / f"{datetime.now():%Y%m%d-%H%M%S}_{slug('+'.join(names))}"
-    if out.exists() and not out.is_dir():
-        raise InputError([Problem("command line", "--out", f"{out} exists and is not a folder")])
-
     tasks = make_tasks(scenarios, args.reps, args.seed)
-    executor = make_executor(args.workers, args.dask)
-    out.mkdir(parents=True, exist_ok=True)
+    executor = make_executor(min(args.workers, len(tasks)), args.dask)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    executor.open()  # an executor that cannot start fails here, before any folder is touched
     try:
-        frames = run_tasks(tasks, out, executor, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(
-            f"interrupted: finished tasks are saved in {out}; run the same command to resume", file=sys.stderr
-        )
-        return 130
-    daily = combine(tasks, frames)
-    summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
-    reached = milestones(daily, {s.name: s.scale_targets() for s in scenarios if s.scale_targets()})
-    summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
-    extra = {"milestones.csv": reached} if not reached.empty else {}
-    if baseline is not None:
-        extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
-    info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
-    write_run(out, scenarios, daily, summary, info, extra)
-    print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {args.reps} replicates) to {out}")
+        out = Path(args.out) if args.out else default_folder(OUTPUTS, names)
+        inputs = [Path(p) for s in scenarios for p in s.chain]
+        identity = run_identity(scenarios, args.reps, args.seed, baseline)
+        with RunFolder.open(out, identity, inputs, force=args.force):
+            try:
+                frames = run_tasks(tasks, out, executor, progress=not args.no_progress)
+            except KeyboardInterrupt:
+                print(
+                    f"interrupted: finished tasks are saved in {out}; run the same command to resume",
+                    file=sys.stderr,
+                )
+                return 130
+            daily = combine(tasks, frames)
+            summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
+            reached = milestones(daily, {s.name: s.scale_targets() for s in scenarios if s.scale_targets()})
+            summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
+            extra = {"milestones.csv": reached} if not reached.empty else {}
+            if baseline is not None:
+                extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
+            info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
+            write_run(out, scenarios, daily, summary, info, extra)
+            _print_results(out, tasks, scenarios, args.reps, reached, extra)
+            if args.report:
+                from sim.report import write_report
+
+                print(f"\nreport: {write_report(out, locked=True)}")
+    finally:
+        executor.close()
+    return EXIT_OK
+
+
+def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
+    print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {reps} replicates) to {out}")
     for row in reached.itertuples():
         when = (
             f"day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}]"
@@ -154,11 +189,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
                 f" | {public}{flag}"
             )
-    if args.report:
-        from sim.report import write_report
-
-        print(f"\nreport: {write_report(out)}")
-    return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -177,12 +207,18 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_PROBLEM_LINES]:
             print(problem, file=sys.stderr)
+        if len(exc.problems) > MAX_PROBLEM_LINES:
+            print(f"... and {len(exc.problems) - MAX_PROBLEM_LINES:,} more problems", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # the disk, not the program: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ipc-sim: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except Exception:  # an unexpected failure: keep the traceback for the bug report

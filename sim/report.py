@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 from pathlib import Path
 
@@ -21,11 +20,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import yaml  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
-from sim.outputs import read_parquet, write_text_atomic  # noqa: E402
+from sim.outputs import write_text_atomic  # noqa: E402
 from sim.params import REGISTRY  # noqa: E402
+from sim.run_folder import lock_for_reading  # noqa: E402
+from sim.run_reader import RunContents, read_run  # noqa: E402
 from sim.summary import t_interval  # noqa: E402
 from sim.units import DAYS_PER_MONTH  # noqa: E402
 
@@ -54,23 +54,6 @@ TRAJECTORY = (
     ("plans_completed", "days_to_plan_target", "Care plans completed"),
     ("phbs_started", "days_to_budget_target", "Personal health budgets started"),
 )
-
-
-def _read_run(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, dict[str, dict]]:
-    problems = []
-    for name in ("manifest.json", "daily.parquet", "summary.csv"):
-        if not (folder / name).is_file():
-            problems.append(Problem(str(folder), name, "missing: is this an `ipc-sim run` folder?"))
-    if problems:
-        raise InputError(problems)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    daily = read_parquet(folder / "daily.parquet")
-    summary = pd.read_csv(folder / "summary.csv")
-    resolved = {
-        s["name"]: yaml.safe_load((folder / "scenarios" / f"{s['name']}.yaml").read_text(encoding="utf-8"))
-        for s in manifest["scenarios"]
-    }
-    return manifest, daily, summary, resolved
 
 
 def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,26 +289,41 @@ padding:4px 8px;text-align:right;vertical-align:top}th{background:#f4f4f4}img{ma
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:0.6em 1em}"""
 
 
-def write_report(folder: str | Path) -> Path:
-    """Write `folder/report.html` and `folder/figures/*.png`; return the page's path."""
+def write_report(folder: str | Path, locked: bool = False) -> Path:
+    """Write `folder/report.html` and `folder/figures/*.png`; return the page's path. The folder
+    is checked first (`sim.run_reader`) and locked while the report is written, unless the
+    caller (a run) already holds the lock."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "not a folder (give an `ipc-sim run` output folder)")])
-    manifest, daily, summary, resolved = _read_run(folder)
+    run = read_run(folder)
+    if locked:
+        return _write(folder, run)
+    with lock_for_reading(folder):
+        return _write(folder, run)
+
+
+def _write(folder: Path, run: RunContents) -> Path:
+    manifest, daily, summary, resolved, milestones = (
+        run.manifest,
+        run.daily,
+        run.summary,
+        run.resolved,
+        run.milestones,
+    )
     baseline = manifest.get("baseline")
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
     targets = {}
-    milestones_path = folder / "milestones.csv"
-    milestones = pd.read_csv(milestones_path) if milestones_path.exists() else pd.DataFrame()
     for row in milestones.itertuples():
         targets.setdefault(row.scenario, {})[row.milestone] = row.target
     monthly = monthly_figure(daily, figures / "monthly_outcomes.png")
     trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png")
     costs = cost_figure(summary, figures / "costs_by_payer.png")
-    check_path = folder / "baseline_check.csv"
     check = (
-        _frame_table(pd.read_csv(check_path)) if check_path.exists() else "<p>No baseline in this run.</p>"
+        _frame_table(run.baseline_check)
+        if run.baseline_check is not None
+        else "<p>No baseline in this run.</p>"
     )
     body = f"""<h1>ipc-sim projection</h1>
 <p>Scenarios: {", ".join(html.escape(s["name"]) for s in manifest["scenarios"])}.

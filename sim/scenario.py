@@ -19,8 +19,16 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 from sim.errors import InputError, Problem
 from sim.lever import StrictSpec as _Strict
 from sim.levers import lever_classes
-from sim.limits import MAX_HORIZON_DAYS, MAX_POPULATION, MIN_POPULATION
+from sim.limits import (
+    MAX_DESCRIPTION,
+    MAX_EXTENDS,
+    MAX_HORIZON_DAYS,
+    MAX_NAME,
+    MAX_POPULATION,
+    MIN_POPULATION,
+)
 from sim.params import REGISTRY, Params, check_share_groups, check_value
+from sim.yaml_reader import YAMLInputError, load_yaml, read_text
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 
@@ -70,8 +78,8 @@ class PopulationPart(_Strict):
 class ScenarioFile(_Strict):
     """What one file may say (anything may be inherited except the name)."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str = ""
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationPart | None = None
@@ -82,8 +90,8 @@ class ScenarioFile(_Strict):
 class ResolvedScenario(_Strict):
     """A scenario after inheritance: everything the model needs."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str = ""
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
     horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationSpec
     interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
@@ -172,6 +180,7 @@ _PHRASES = {
     "bool_type": "must be true or false",
     "float_type": "must be a number",
     "literal_error": "must be one of {expected}",
+    "string_too_long": "must be at most {max_length} characters",
 }
 
 
@@ -183,7 +192,8 @@ def _describe(error: dict[str, Any]) -> str:
         return message
     if kind == "extra_forbidden":
         return f"{message} {error['loc'][-1]!r}"
-    return f"{message}, got {error['input']!r}"
+    shown = repr(error["input"])
+    return f"{message}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
 
 
 def _pydantic_problems(
@@ -223,29 +233,14 @@ def _parameter_problems(file: str, parameters: Any) -> tuple[dict[str, Any], lis
     return flat, problems
 
 
-def _yaml_mark(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return f"YAML syntax error: {problem}"
-    return f"line {mark.line + 1}, column {mark.column + 1}: YAML syntax error: {problem}"
-
-
 def _read(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
-    if not path.exists():
-        return None, [Problem(shown, "", "file not found")]
-    if path.is_dir():
-        return None, [Problem(shown, "", "is a directory, not a scenario file")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(shown, "", f"cannot be read: {exc}")]
-    if not text.strip():
-        return None, [Problem(shown, "", "file is empty")]
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return None, [Problem(shown, "", _yaml_mark(exc))]
+        text = read_text(path)
+        if not text.strip():
+            return None, [Problem(shown, "", "file is empty")]
+        data = load_yaml(text)
+    except YAMLInputError as exc:
+        return None, [Problem(shown, "", str(exc))]
     if data is None:
         return None, [Problem(shown, "", "file has no content (only comments)")]
     if not isinstance(data, dict):
@@ -291,8 +286,21 @@ def _load_chain(
     parent_ref = data.get("extends")
     chain = [shown]
     if isinstance(parent_ref, str):
-        parent_path = (path.parent / parent_ref).resolve()
-        if not parent_path.exists():
+        if "\0" in parent_ref:
+            return None, problems + [Problem(shown, "extends", "contains a NUL byte")], chain
+        if len(stack) + 1 >= MAX_EXTENDS:
+            message = f"more than {MAX_EXTENDS} files in the extends chain"
+            return None, problems + [Problem(shown, "extends", message)], chain
+        try:
+            parent_path = (path.parent / parent_ref).resolve()
+            found = parent_path.exists()
+        except OSError as exc:
+            return (
+                None,
+                problems + [Problem(shown, "extends", f"cannot be read: {exc.strerror or exc}")],
+                chain,
+            )
+        if not found:
             return None, problems + [Problem(shown, "extends", f"file not found: {parent_ref}")], chain
         if parent_path in stack or parent_path == path.resolve():
             cycle = " -> ".join(_shown(p) for p in (*stack, path.resolve(), parent_path))

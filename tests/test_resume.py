@@ -51,20 +51,20 @@ def test_the_key_changes_with_the_code(monkeypatch):
     assert key() != before
 
 
-def run(scenario, out, seed: int) -> pd.DataFrame:
+def run(scenario, out, seed: int, *options: str) -> pd.DataFrame:
     argv = ["run", str(scenario), "--days", "20", "--reps", "1", "--seed", str(seed),
-            "--workers", "1", "--out", str(out), "--no-progress"]  # fmt: skip
+            "--workers", "1", "--out", str(out), "--no-progress", *options]  # fmt: skip
     assert main(argv) == 0
     return pd.read_parquet(out / "daily.parquet")
 
 
-def test_a_rerun_with_a_new_seed_into_the_same_folder_computes_the_new_seed(tmp_path):
+def test_a_forced_rerun_with_a_new_seed_into_the_same_folder_computes_the_new_seed(tmp_path):
     scenario = write_yaml(
         tmp_path / "small.yaml",
         {"name": "small", "extends": str(BASELINE_YAML), "population": {"size": 1000}},
     )
     first = run(scenario, tmp_path / "run", seed=1)
-    again = run(scenario, tmp_path / "run", seed=2)
+    again = run(scenario, tmp_path / "run", 2, "--force")
     fresh = run(scenario, tmp_path / "fresh", seed=2)
 
     pd.testing.assert_frame_equal(again, fresh)

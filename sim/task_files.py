@@ -1,0 +1,88 @@
+"""Finished tasks on disk, each checked before it is trusted.
+
+A task file is a Parquet table with its own record in the schema metadata: the task's key, its
+row count and a checksum of its contents. On resume a file is used only if it reads, its key
+is the task's, its columns are this version's, it has a row for every day and its contents
+match the checksum. Anything else (a truncated file, garbage, another task's file copied in, a
+file missing a column) is moved to `.tasks/rejected/` with a warning, and the task runs again:
+nothing unchecked reaches `daily.parquet`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.metrics import METRIC_NAMES
+
+if TYPE_CHECKING:
+    from sim.batch import Task
+
+RECORD = b"ipc-sim-task"
+COLUMNS = ("scenario", "replicate", "day", *METRIC_NAMES)
+REJECTED = "rejected"
+
+
+class TaskFileError(Exception):
+    """Why a task file cannot be used (one line)."""
+
+
+def checksum(frame: pd.DataFrame) -> str:
+    """A digest of the table's column names and values (independent of how it was stored)."""
+    digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save(frame: pd.DataFrame, path: Path, task: Task) -> None:
+    """Write the task's table with its record, atomically (temporary name, then rename)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    record = {"key": task.key, "rows": len(frame), "sha256": checksum(frame)}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), RECORD: json.dumps(record)})
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def load(path: Path, task: Task) -> pd.DataFrame:
+    """The task's table from `path`, or TaskFileError saying why it cannot be trusted."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise TaskFileError(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    try:
+        record = json.loads((table.schema.metadata or {})[RECORD])
+    except (KeyError, ValueError):
+        raise TaskFileError("has no ipc-sim task record") from None
+    if record.get("key") != task.key:
+        raise TaskFileError("belongs to another task")
+    frame = table.to_pandas()
+    if tuple(frame.columns) != COLUMNS:
+        raise TaskFileError("its columns are not this version's")
+    days = int(task.scenario["horizon_days"])
+    if len(frame) != days or record.get("rows") != days:
+        raise TaskFileError(f"has {len(frame)} rows, expected {days}")
+    if record.get("sha256") != checksum(frame):
+        raise TaskFileError("its contents do not match its checksum")
+    return frame
+
+
+def set_aside(path: Path, reason: str) -> None:
+    """Move an untrustworthy task file to `.tasks/rejected/` and say so on stderr."""
+    folder = path.parent / REJECTED
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.name}.{n}"
+    os.replace(path, target)
+    print(f"warning: {path}: {reason}; set aside in {folder}/ and run again", file=sys.stderr)
