@@ -42,6 +42,7 @@ OWNED = (
     "figures",
 )
 KEPT_ON_RESUME = (MARKER, ".tasks")  # a resumed run keeps its finished tasks; the rest is rewritten
+RUN_SIGNS = (MARKER, "manifest.json", ".tasks")  # files only a run has (a `scenarios/` folder proves nothing)
 NAME_STEM_CHARS = 40
 
 
@@ -88,7 +89,9 @@ class RunFolder:
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise _problem(f"{path} exists and is not a folder")
+        inputs = {p.resolve() for p in inputs}
         _refuse_foreign(path)  # before creating anything in it
+        _refuse_overwriting(path, inputs)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -96,19 +99,14 @@ class RunFolder:
         fd = _lock(path)
         folder = cls(path, fd)
         try:
-            folder._prepare(identity, {p.resolve() for p in inputs}, force)
+            folder._prepare(identity, force)
         except BaseException:
             folder.close()
             raise
         return folder
 
-    def _prepare(self, identity: dict[str, Any], inputs: set[Path], force: bool) -> None:
+    def _prepare(self, identity: dict[str, Any], force: bool) -> None:
         _refuse_foreign(self.path)  # again, now that we hold the lock
-        for name in OWNED:
-            target = (self.path / name).resolve()
-            clash = [p for p in inputs if p == target or target in p.parents]
-            if clash:
-                raise _problem(f"writing {self.path / name} would overwrite the input file {clash[0]}")
         present = self._owned_present()
         recorded = self._recorded()
         if present and recorded != identity:
@@ -158,8 +156,17 @@ def _refuse_foreign(path: Path) -> None:
     if not path.is_dir():
         return
     entries = {p.name for p in path.iterdir()} - {LOCK}
-    if entries and not entries & set(OWNED):
+    if entries and not entries & set(RUN_SIGNS):
         raise _problem(f"{path} is not empty and holds no ipc-sim run; give a new or empty folder")
+
+
+def _refuse_overwriting(path: Path, inputs: set[Path]) -> None:
+    """Nothing ipc-sim writes or clears may be one of the run's input files."""
+    for name in OWNED:
+        target = (path / name).resolve()
+        clash = [p for p in inputs if p == target or target in p.parents]
+        if clash:
+            raise _problem(f"writing {path / name} would overwrite the input file {clash[0]}")
 
 
 def _lock(path: Path) -> int:
