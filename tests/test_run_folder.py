@@ -32,8 +32,8 @@ def small(tmp_path) -> Path:
     )
 
 
-def run(scenario: Path, out: Path, *options: str, seed: int = 1, reps: int = 2) -> int:
-    argv = ["run", str(scenario), "--days", "15", "--reps", str(reps), "--seed", str(seed),
+def run(scenario: Path, out: Path, *options: str, seed: int = 1, reps: int = 2, days: int = 15) -> int:
+    argv = ["run", str(scenario), "--days", str(days), "--reps", str(reps), "--seed", str(seed),
             "--workers", "1", "--out", str(out), "--no-progress", *options]  # fmt: skip
     return main(argv)
 
@@ -240,3 +240,44 @@ def test_killing_the_main_process_ends_its_workers(sig, tmp_path):
     if sig == signal.SIGTERM:
         assert proc.returncode == 130
         assert "run the same command to resume" in proc.stderr.read()
+
+
+def test_two_runs_into_one_folder_at_once_never_mix(small, tmp_path):
+    """One run writes the folder; the other is refused (in use, or a different run), and what
+    is left is one run's, whole: its manifest's seed is the seed of its daily table."""
+    out = tmp_path / "run"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "run",
+                str(small),
+                "--days",
+                "10",
+                "--reps",
+                "2",
+                "--seed",
+                str(seed),
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--no-progress",
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed in (1, 2)
+    ]
+    codes = [p.wait(timeout=120) for p in procs]
+    refused = [p.stderr.read() for p, code in zip(procs, codes, strict=True) if code != 0]
+
+    assert sorted(codes) == [0, 2]
+    assert "in use by another ipc-sim process" in refused[0] or "holds a different run" in refused[0]
+    seed = json.loads((out / "manifest.json").read_text())["root_seed"]
+    fresh = tmp_path / "fresh"
+    assert run(small, fresh, seed=seed, days=10) == 0
+    pd.testing.assert_frame_equal(daily(out), daily(fresh))
