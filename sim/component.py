@@ -150,9 +150,9 @@ class Component:
         """CARERS: per-person weekly hours of carer respite (answers add)."""
         return None
 
-    def managed_at_home(self) -> np.ndarray | None:
-        """ROUTING: per-person chance that a crisis is managed without A&E (each applies
-        independently)."""
+    def managed_at_home(self, crises: np.ndarray, acuity: np.ndarray) -> np.ndarray | None:
+        """ROUTING: the chance that each of today's crises (people `crises`, of `acuity` 0 low,
+        1 medium, 2 high) is managed without A&E (each component's applies independently)."""
         return None
 
     def discharge_pathway(self, person: int, pathway: int, now: float) -> int:

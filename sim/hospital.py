@@ -1,17 +1,22 @@
-"""The acute hospital in SimPy: A&E cubicles, beds, length of stay and discharge pathways.
+"""One acute hospital site in SimPy: A&E cubicles, beds, length of stay, and the councils'
+discharge capacity that cohort and background patients share.
 
-A&E arrival -> wait for a cubicle -> assessment -> home, or admitted -> wait for a bed while
-holding the cubicle (a full hospital holds patients in A&E) -> stay to medically fit ->
-discharge pathway -> wait for that pathway's capacity -> discharged. Midnights between
-medically fit and discharge are delayed transfer of care (DTOC) days.
+A&E arrival -> wait for a cubicle -> assessment -> home, or admitted: wait for a bed while
+holding the cubicle, then for the bed to be made ready, which takes longer the fuller the
+hospital (access block) -> stay to medically fit -> discharge pathway -> wait for a place on
+that pathway -> discharged. Midnights between medically fit and discharge are delayed
+transfer of care (DTOC) days.
 
-Every random decision about an attendance is made up front, vectorised, by the caller (see
-`AttendancePlan`), so the SimPy processes only follow the plan: that keeps event handling
-cheap and lets the same class run standalone against queueing theory.
+Discharge capacity is capacity in use over time (IPACS's view, design.md): a home-care
+package (P1), an intermediate-care bed (P2) or a care-home assessment place (P3) is held for
+its duration and frees when it ends, so nothing lapses and a wait depends on how full the
+service is, never on how large a slice of the catchment the cohort is.
 
-Everyone else in the catchment is background demand, modelled cheaply: a daily background
-bed occupancy that takes beds in the same first-come queue, and a share of every pathway's
-capacity (design.md).
+Every random decision about a cohort attendance is made up front, vectorised, by the caller
+(`AttendancePlan`), so the SimPy processes only follow the plan: that keeps event handling
+cheap and lets the class run standalone against queueing theory. Everyone else in the
+catchment is background demand (`sim.background`): counts that take cubicles, beds and
+discharge places from the same queues.
 """
 
 from __future__ import annotations
@@ -25,14 +30,20 @@ from enum import IntEnum
 import numpy as np
 import simpy
 
+FOUR_HOURS = 4 / 24  # the A&E standard, in days
+TWELVE_HOURS = 12 / 24  # a 'trolley wait': decision to admit until a bed
+
 
 class Pathway(IntEnum):
     """Discharge-to-assess pathways."""
 
     HOME = 0  # P0
-    HOME_SUPPORT = 1  # P1: home-care package
+    HOME_SUPPORT = 1  # P1: home-care or reablement package
     INTERMEDIATE = 2  # P2: bedded intermediate care
-    CARE_HOME = 3  # P3
+    CARE_HOME = 3  # P3: care-home assessment place
+
+
+SUPPORTED = (Pathway.HOME_SUPPORT, Pathway.INTERMEDIATE, Pathway.CARE_HOME)
 
 
 class Stay(IntEnum):
@@ -45,6 +56,7 @@ class Stay(IntEnum):
 
 
 _NOT_ADMITTED, _LONG = int(Stay.NOT_ADMITTED), int(Stay.LONG)  # plain ints for the hot path
+_HOME = int(Pathway.HOME)
 
 
 @dataclass
@@ -58,9 +70,15 @@ class AttendancePlan:
     los: np.ndarray  # days in a bed until medically fit (or death)
     dies: np.ndarray  # bool: dies in hospital at the end of the stay
     pathway: np.ndarray  # Pathway once medically fit
+    bed_wait: np.ndarray  # Exp(1) draw: the wait for a bed to be ready, in units of its mean
+    arrange: np.ndarray  # Exp(1) draw: the time to arrange discharge support, in units of its mean
+    council: np.ndarray  # which of the site's councils serves the person
 
     def __len__(self) -> int:
         return int(self.person.size)
+
+    def select(self, mask: np.ndarray) -> AttendancePlan:
+        return AttendancePlan(**{name: getattr(self, name)[mask] for name in self.__dataclass_fields__})
 
     @classmethod
     def ae_only(cls, arrival: np.ndarray, assessment: np.ndarray) -> AttendancePlan:
@@ -74,6 +92,9 @@ class AttendancePlan:
             los=np.zeros(n),
             dies=np.zeros(n, bool),
             pathway=np.zeros(n, np.int8),
+            bed_wait=np.zeros(n),
+            arrange=np.zeros(n),
+            council=np.zeros(n, np.int16),
         )
 
 
@@ -94,7 +115,9 @@ class DayLog:
     """What happened in the hospital today (cleared each day)."""
 
     ae_left: list[int] = field(default_factory=list)  # attendances not admitted, gone home
-    ae_waits: list[float] = field(default_factory=list)  # days from arrival to cubicle
+    ae_waits: list[float] = field(default_factory=list)  # days from arrival to a cubicle, finished today
+    over_four_hours: int = 0  # cohort attendances that left A&E today after more than 4 hours
+    trolley_waits: int = 0  # cohort admissions today that waited over 12 hours for a bed
     admitted: list[int] = field(default_factory=list)
     short_stayers: list[int] = field(default_factory=list)  # admitted for zero or one day
     finished: list[Discharge] = field(default_factory=list)
@@ -122,81 +145,147 @@ class TimeAverage:
         return area / (now - self._start) if now > self._start else 0.0
 
 
+class DischargeService:
+    """The places of one pathway in one council, shared first-come by cohort and background
+    patients: each place is held for `duration` days from the discharge, then frees."""
+
+    def __init__(self, env: simpy.Environment, places: float, duration: float, arrange_days: float = 0.0):
+        self.env = env
+        self.arrange_days = arrange_days  # mean time to arrange a place once the patient is fit
+        self.places = places
+        self.free = places
+        self.duration = duration
+        self._queue: deque[list] = deque()  # [event] (cohort) or [count, on_granted] (background)
+        self.cohort_waiting = 0
+        self.background_waiting = 0
+
+    def request(self) -> simpy.Event:
+        """A cohort patient asks for a place; the event fires when one is granted."""
+        event = self.env.event()
+        if self.free >= 1 and not self._queue:
+            self._grant(event)
+        else:
+            self._queue.append([event])
+            self.cohort_waiting += 1
+        return event
+
+    def request_background(self, count: int, on_granted: Callable[[int], None]) -> None:
+        """`count` background patients ask for places; `on_granted(k)` runs as k are granted."""
+        if count <= 0:
+            return
+        if not self._queue and self.free >= 1:
+            k = int(min(self.free, count))
+            self._hold(k)
+            on_granted(k)
+            count -= k
+        if count > 0:
+            self._queue.append([count, on_granted])
+            self.background_waiting += count
+
+    def _grant(self, event: simpy.Event) -> None:
+        self._hold(1)
+        event.succeed()
+
+    def _hold(self, k: int) -> None:
+        self.free -= k
+        if math.isfinite(self.places):
+            self.env.timeout(self.duration).callbacks.append(lambda _: self._release(k))
+
+    def _release(self, k: int) -> None:
+        self.free += k
+        queue = self._queue
+        while queue and self.free >= 1:
+            head = queue[0]
+            if len(head) == 1:
+                queue.popleft()
+                self.cohort_waiting -= 1
+                self._grant(head[0])
+            else:
+                granted = int(min(self.free, head[0]))
+                head[0] -= granted
+                self.background_waiting -= granted
+                if head[0] == 0:
+                    queue.popleft()
+                self._hold(granted)
+                head[1](granted)
+
+    @property
+    def in_use(self) -> float:
+        return self.places - self.free
+
+
+def unlimited_services(env: simpy.Environment) -> dict[Pathway, DischargeService]:
+    """Discharge with no wait on any pathway (for standalone hospitals and tests)."""
+    return {p: DischargeService(env, math.inf, 0.0) for p in SUPPORTED}
+
+
 class AcuteHospital:
-    """SimPy model of the hospital's cohort flow, with background demand on the same beds."""
+    """One site's A&E and beds in SimPy, with its councils' discharge services."""
 
     def __init__(
         self,
         cubicles: int,
         beds: int,
-        slots_per_day: dict[Pathway, float],
+        councils: list[dict[Pathway, DischargeService]] | None = None,
         env: simpy.Environment | None = None,
+        bed_wait_mean: Callable[[float], float] | None = None,
     ):
         self.env = env or simpy.Environment()
-        self.cubicles = simpy.Resource(self.env, capacity=max(1, int(cubicles)))
+        self.cubicle_capacity = max(1, int(cubicles))
+        # Cubicles are a level too: the background's share changes by one event an hour.
+        self.cubicles = simpy.Container(self.env, capacity=self.cubicle_capacity, init=self.cubicle_capacity)
         # Beds are a level, not a list of holders: releasing one of thousands is then O(1).
         self.bed_capacity = max(1, int(beds))
         self.beds = simpy.Container(self.env, capacity=self.bed_capacity, init=self.bed_capacity)
-        self.slots_per_day = dict(slots_per_day)
-        self._slots = {
-            p: simpy.Container(self.env) for p, rate in self.slots_per_day.items() if math.isfinite(rate)
-        }
-        self._slot_carry = dict.fromkeys(self._slots, 0.0)
-        self._background_held = 0  # background beds occupied
-        self._background_queued: deque[simpy.events.Event] = deque()  # background waiting for a bed
+        self.councils = councils if councils is not None else [unlimited_services(self.env)]
+        self._bed_wait_mean = bed_wait_mean  # days, given the occupancy at the decision
+        self._background_cubicles = 0  # cubicles background patients hold now
+        self._cubicle_request: simpy.Event | None = None  # and what they wait for
         self.in_ae = TimeAverage(self.env)
         self.in_bed = 0  # cohort patients in a bed
         self.delayed = 0  # cohort patients medically fit but not yet discharged
-        self.waiting_for_bed = 0  # admitted patients held in A&E because no bed is free
-        self._waiting_since: dict[int, float] = {}  # person -> arrival, while queueing for a cubicle
+        self.waiting_for_bed = 0  # admitted cohort patients held in A&E for a bed
+        self.beds_readied = 0  # beds taken for cohort patients still in A&E while the bed is made ready
         self.log = DayLog()
         # Asked at the medically fit point: (person, planned pathway, now) -> pathway needed.
         self.on_fit: Callable[[int, int, float], int] | None = None
 
-    # --- capacity, set at the start of each day ---------------------------------------------
-    def open_day_slots(self) -> None:
-        """Release today's pathway capacity; unused slots from yesterday lapse."""
-        for pathway, container in self._slots.items():
-            if container.level > 0:
-                container.get(container.level)
-            total = self._slot_carry[pathway] + self.slots_per_day[pathway]
-            slots = math.floor(total)
-            self._slot_carry[pathway] = total - slots
-            if slots > 0:
-                container.put(slots)
-
-    def set_background_beds(self, target: int) -> None:
-        """Move background occupancy to `target` beds: a rise queues for beds first-come with
-        the cohort; a fall cancels queued requests first, then frees occupied beds."""
-        target = max(0, int(target))
-        self._settle_background()
-        while self._background_queued and self.background_in_bed + len(self._background_queued) > target:
-            self._background_queued.pop().cancel()
-        surplus = self._background_held - target
-        if surplus > 0:
-            self._background_held -= surplus
-            self.beds.put(surplus)
-        for _ in range(target - self._background_held - len(self._background_queued)):
-            self._background_queued.append(self.beds.get(1))
-
-    def _settle_background(self) -> None:
-        """Count queued background requests that have since been granted a bed."""
-        while self._background_queued and self._background_queued[0].triggered:
-            self._background_queued.popleft()
-            self._background_held += 1
-
-    @property
-    def background_in_bed(self) -> int:
-        self._settle_background()
-        return self._background_held
-
-    def slots_open(self, pathway: Pathway) -> float:
-        """Slots of `pathway` free right now (infinite where capacity is unlimited)."""
-        return self._slots[pathway].level if pathway in self._slots else math.inf
-
+    # --- capacity ---------------------------------------------------------------------------------
     @property
     def beds_in_use(self) -> int:
         return self.bed_capacity - int(self.beds.level)
+
+    @property
+    def occupancy(self) -> float:
+        return self.beds_in_use / self.bed_capacity
+
+    def hold_cubicles(self, target: int) -> None:
+        """Background patients occupy `target` cubicles from now: more wait first-come with the
+        cohort's patients; fewer are handed back at once."""
+        target = max(0, min(int(target), self.cubicle_capacity))
+        pending = self._cubicle_request
+        if pending is not None and not pending.triggered:
+            pending.cancel()
+        self._cubicle_request = None
+        change = target - self._background_cubicles
+        if change > 0:
+            request = self.cubicles.get(change)
+            if request.triggered:
+                self._background_cubicles = target
+            else:
+                self._cubicle_request = request
+                request.callbacks.append(lambda _: self._took_cubicles(change))
+        elif change < 0:
+            self.cubicles.put(-change)
+            self._background_cubicles = target
+
+    def _took_cubicles(self, count: int) -> None:
+        self._background_cubicles += count
+        self._cubicle_request = None
+
+    @property
+    def background_delayed(self) -> int:
+        return sum(s.background_waiting for council in self.councils for s in council.values())
 
     # --- flow --------------------------------------------------------------------------------
     def admit_plan(self, plan: AttendancePlan) -> None:
@@ -211,14 +300,11 @@ class AcuteHospital:
                     float(plan.los[i]),
                     bool(plan.dies[i]),
                     int(plan.pathway[i]),
+                    float(plan.bed_wait[i]),
+                    float(plan.arrange[i]),
+                    int(plan.council[i]),
                 )
             )
-
-    def cubicle_waits(self) -> list[float]:
-        """Today's finished cubicle waits plus the waits so far of those still queueing (days),
-        so a gridlocked A&E shows its growing waits rather than none."""
-        now = self.env.now
-        return self.log.ae_waits + [now - t for t in self._waiting_since.values()]
 
     def run_until(self, time: float) -> None:
         self.env.run(until=time)
@@ -227,28 +313,37 @@ class AcuteHospital:
         log, self.log = self.log, DayLog()
         return log
 
-    def _attendance(self, person, arrival, assessment, stay, los, dies, pathway):
+    def _attendance(self, person, arrival, assessment, stay, los, dies, pathway, bed_wait, arrange, council):
         env = self.env
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         self.in_ae.change(+1)
-        self._waiting_since[person] = arrival
-        cubicle = self.cubicles.request()
-        yield cubicle
-        del self._waiting_since[person]
+        yield self.cubicles.get(1)
         self.log.ae_waits.append(env.now - arrival)
         yield env.timeout(assessment)
         if stay == _NOT_ADMITTED:
-            self.cubicles.release(cubicle)
+            self.cubicles.put(1)
             self.in_ae.change(-1)
             self.log.ae_left.append(person)
+            if env.now - arrival > FOUR_HOURS:
+                self.log.over_four_hours += 1
             return
+        decided = env.now
         self.waiting_for_bed += 1
+        occupancy = self.occupancy
         yield self.beds.get(1)  # the patient keeps the cubicle while the hospital is full
+        if self._bed_wait_mean is not None and bed_wait > 0:
+            self.beds_readied += 1
+            yield env.timeout(bed_wait * self._bed_wait_mean(occupancy))  # the bed made ready
+            self.beds_readied -= 1
         self.waiting_for_bed -= 1
-        self.cubicles.release(cubicle)
+        self.cubicles.put(1)
         self.in_ae.change(-1)
         admitted = env.now
+        if admitted - arrival > FOUR_HOURS:
+            self.log.over_four_hours += 1
+        if admitted - decided > TWELVE_HOURS:
+            self.log.trolley_waits += 1
         self.in_bed += 1
         self.log.admitted.append(person)
         if stay != _LONG:
@@ -257,9 +352,12 @@ class AcuteHospital:
         fit = env.now
         if not dies and self.on_fit is not None:
             pathway = self.on_fit(person, pathway, fit)
-        if not dies and pathway in self._slots:
+        if not dies and pathway != _HOME:
             self.delayed += 1
-            yield self._slots[pathway].get(1)
+            service = self.councils[council][pathway]
+            if arrange > 0 and service.arrange_days > 0:
+                yield env.timeout(arrange * service.arrange_days)  # assessment and arranging
+            yield service.request()
             self.delayed -= 1
         self.beds.put(1)
         self.in_bed -= 1

@@ -77,7 +77,8 @@ class IPCModel(mesa.Model):
         self.carers = Carers(self)
         self.routing = CrisisRouting(self)
         self.social_care = SocialCareAgent(self)
-        self.hospital = HospitalAgent(self, self.social_care.slots_per_day)
+        self.sites = scenario.resolved_sites
+        self.hospital = HospitalAgent(self, self.sites)
         self.rehab = PulmonaryRehab(self)
         self.levers: list[Lever] = [cls(self, getattr(spec, cls.name)) for cls in levers]
         core = [self.demography, self.health, self.carers, self.routing, self.social_care, self.hospital]
@@ -85,7 +86,8 @@ class IPCModel(mesa.Model):
             [*core, self.rehab, *self.levers, *(cls(self) for cls in components)], clock=lambda: self.day
         )
         if self.schedule.implements("discharge_pathway"):
-            self.hospital.core.on_fit = self.schedule.discharge_pathway
+            for core in self.hospital.cores:
+                core.on_fit = self.schedule.discharge_pathway
         self.recorder = Recorder(self.days)
         self.today = Today(self.day)  # the last day run
 

@@ -42,6 +42,7 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "hours per week": (1.0, 0.0, math.inf),
     "staff hours": (1.0, 0.0, math.inf),  # effort, not elapsed time: not converted
     "day of year": (1.0, 0.0, 366.0),
+    "hour of day": (1.0, 0.0, 24.0),  # a clock time, not a duration: not converted
     "GBP": (1.0, 0.0, math.inf),
     "GBP per hour": (1.0, 0.0, math.inf),
     "GBP per day": (1.0, 0.0, math.inf),

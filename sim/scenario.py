@@ -28,6 +28,7 @@ from sim.limits import (
     MIN_POPULATION,
 )
 from sim.params import REGISTRY, Params, check_share_groups, check_value
+from sim.sites import Site, SitesField, SiteSpec, resolve_sites, site_problems
 from sim.yaml_reader import YAMLInputError, load_yaml, read_text
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
@@ -83,6 +84,7 @@ class ScenarioFile(_Strict):
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationPart | None = None
+    sites: SitesField = None
     interventions: InterventionsSpec | None = None  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
 
@@ -94,6 +96,7 @@ class ResolvedScenario(_Strict):
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
     population: PopulationSpec
+    sites: SitesField = None
     interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
 
@@ -110,6 +113,12 @@ class Scenario:
     source: str
     chain: list[str] = field(default_factory=list)
     interventions: dict[str, Any] = field(default_factory=dict)
+    sites: Any = None  # None (the registry's site), "auto", or a list of site mappings
+
+    @property
+    def resolved_sites(self) -> tuple[Site, ...]:
+        """Every site with every figure filled in."""
+        return resolve_sites(_sites_spec(self.sites), self.population_size, self.params)
 
     @property
     def levers(self) -> Any:
@@ -137,6 +146,7 @@ class Scenario:
             "description": self.description,
             "horizon_days": self.horizon_days,
             "population": {"size": self.population_size},
+            "sites": [site.as_dict() for site in self.resolved_sites],
             "interventions": self.levers.model_dump(),
             "parameters": self.params.as_source_dict(),
         }
@@ -161,6 +171,7 @@ class Scenario:
             overrides={k: float(v) for k, v in data.get("parameters", {}).items()},
             source=source,
             interventions=data.get("interventions", {}),
+            sites=data.get("sites"),
         )
 
 
@@ -329,6 +340,9 @@ def load_scenario(path: str | Path) -> Scenario:
             params.update(data.get("parameters", {}))
             problems += [Problem(shown, f"parameters.{f}", m) for f, m in check_share_groups(params)]
             problems += [Problem(shown, f, m) for f, m in _intervention_rules(data.get("interventions", {}))]
+            resolved = ResolvedScenario.model_validate(data)
+            size, params = resolved.population.size, Params(resolved.parameters)
+            problems += [Problem(shown, f, m) for f, m in site_problems(resolved.sites, size, params)]
     if problems:
         raise InputError(_unique(problems))
     resolved = ResolvedScenario.model_validate(data)
@@ -341,7 +355,22 @@ def load_scenario(path: str | Path) -> Scenario:
         source=shown,
         chain=chain,
         interventions=resolved.interventions.model_dump(),
+        sites=_sites_data(resolved.sites),
     )
+
+
+def _sites_data(spec: SitesField) -> Any:
+    """Sites as plain data (what a Scenario keeps and a worker receives)."""
+    if isinstance(spec, list):
+        return [s.model_dump(exclude_none=True) for s in spec]
+    return spec
+
+
+def _sites_spec(data: Any) -> SitesField:
+    """Sites as validated specs again."""
+    if isinstance(data, list):
+        return [SiteSpec.model_validate(s, strict=False) for s in data]
+    return data
 
 
 def load_scenarios(paths: list[str | Path]) -> list[Scenario]:

@@ -1,14 +1,14 @@
-"""Community and social care for discharges: capacity per pathway, and the support it gives.
+"""Community and social care after discharge: the support a cohort patient gets, and its cost.
 
-The hospital waits on each pathway's daily share of its weekly starts (P1 home-care
-packages, P2 bedded intermediate care, P3 care-home places). Once a patient leaves, their
-package or intermediate-care stay runs for its length and is paid for while it does; care-home
-places are paid for while the resident lives there.
+The councils' places themselves (P1 home-care packages, P2 intermediate-care beds, P3
+care-home assessment places) are in the hospital, where cohort and background patients wait
+for them (`sim.hospital.DischargeService`). Once a cohort patient leaves, their package or
+intermediate-care stay runs for its length and is paid for while it does; care-home places
+are paid for while the resident lives there.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -29,10 +29,6 @@ class SocialCareAgent(Component, mesa.Agent):
     name = "social_care"
     phase = Phase.DISCHARGE_SUPPORT
     reads = (
-        "pathway.background_share",
-        "pathway.p1_starts_per_week",
-        "pathway.p2_starts_per_week",
-        "pathway.p3_starts_per_week",
         "pathway.p1_package_weeks",
         "pathway.p1_package_hours",
         "pathway.p2_stay_days",
@@ -49,13 +45,6 @@ class SocialCareAgent(Component, mesa.Agent):
         mesa.Agent.__init__(self, model)
         Component.__init__(self, model)
         p = self.params
-        cohort_share = (1.0 - p["pathway.background_share"]) * model.scale
-        self.slots_per_day = {
-            Pathway.HOME: math.inf,
-            Pathway.HOME_SUPPORT: p["pathway.p1_starts_per_week"] * cohort_share,
-            Pathway.INTERMEDIATE: p["pathway.p2_starts_per_week"] * cohort_share,
-            Pathway.CARE_HOME: p["pathway.p3_starts_per_week"] * cohort_share,
-        }
         self._p1_days = p["pathway.p1_package_weeks"]
         self._p2_days = p["pathway.p2_stay_days"]
         self._p2_day_cost = p["costs.intermediate_care_day"]

@@ -1,44 +1,66 @@
-"""The acute trust as a model component: the SimPy hospital run day by day, with background
-demand from the rest of the catchment on the same beds, and the day's stays applied to people.
+"""The acute trusts as one model component: every site's SimPy hospital, with its background
+demand and councils, run day by day, and the day's stays applied to people.
 
-A&E, beds and discharge waits are simulated in `sim.hospital.AcuteHospital`; this component
-gives it today's attendances and capacity, runs it to midnight, and turns what happened into
-people's locations, episodes and the day's hospital metrics and NHS costs.
+A&E, beds and discharge waits are simulated in `sim.hospital.AcuteHospital`, one per site,
+all on one SimPy clock; everyone else in each catchment is `sim.background`. This component
+hands each site the attendances of the cohort's people who live in its catchment, runs the
+clock to midnight, and turns what happened into people's locations, episodes and the day's
+hospital metrics and NHS costs, in total and per site. The clock starts
+`hospital.warm_up_days` before day 0, so beds and discharge places are as full on day 0 as
+on any other day.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+import simpy
 
+from sim.attendance import hourly_profile
+from sim.background import BackgroundDemand, streams_for
 from sim.component import FLOW, STOCK, Column, Component, Metric, Phase, Stays, Today
-from sim.health import seasonal_factor, start_episodes
-from sim.hospital import AcuteHospital, DayLog, Pathway
+from sim.health import start_episodes
+from sim.hospital import AcuteHospital, DayLog, DischargeService, Pathway
 from sim.population import NEVER, Location
+from sim.sites import Site, practices_by_site
 from sim.units import HOURS_PER_DAY
 
 if TYPE_CHECKING:
     from sim.model import IPCModel
 
 READMISSION_WINDOW_DAYS = 30  # the NHS indicator's definition, not a model parameter
+SITE_METRICS = (  # per site, for sites.parquet
+    "emergency_admissions",
+    "bed_days",
+    "dtoc_days",
+    "hospital_admissions",
+    "hospital_bed_days",
+    "hospital_bed_occupancy",
+    "hospital_dtoc_days",
+    "hospital_waiting_for_bed",
+    "ae_waits_over_4h",
+)
 
 
 class HospitalAgent(Component, mesa.Agent):
-    """The acute trust: A&E and beds, shared with background demand from the catchment."""
+    """The acute trusts: each site's A&E and beds, shared with its background demand."""
 
     name = "hospital"
     phase = Phase.HOSPITAL
     reads = (
-        "ae.cubicles",
-        "ae.background_attendances_per_day",
         "ae.assessment_hours",
+        "ae.profile_*",
         "hospital.*",
+        "background.*",
         "crisis.start_day_of_year",
         "crisis.winter_peak_day",
         "episode.after_discharge",
+        "mortality.inpatient",
+        "los.*",
+        "frailty.share_*",
+        "pathway.*",
         "costs.ae_attendance",
         "costs.emergency_admission",
         "costs.excess_bed_day",
@@ -46,6 +68,8 @@ class HospitalAgent(Component, mesa.Agent):
         "costs.delayed_bed_day",
     )
     columns = (
+        Column("site", np.int16, 0, "the site whose catchment the person lives in (by GP practice)"),
+        Column("council", np.int16, 0, "the council, within the site, that arranges their discharge support"),
         Column("short_stay_count", np.int32, 0, "zero- and one-day admissions so far"),
         Column("last_discharge", np.float64, NEVER, "time of the person's last discharge alive"),
     )
@@ -59,27 +83,75 @@ class HospitalAgent(Component, mesa.Agent):
         Metric("readmissions_30d", FLOW, "admissions within 30 days of the person's last discharge"),
         Metric("delayed_discharges", FLOW, "cohort discharges that waited at least one midnight"),
         Metric("care_home_admissions", FLOW, "cohort discharges to a care home (P3)"),
-        Metric("ae_wait_hours", STOCK, "mean wait for an A&E cubicle, hours (finished and ongoing)"),
+        Metric("ae_wait_hours", STOCK, "mean wait for an A&E cubicle of the waits that ended today, hours"),
+        Metric("ae_waits_over_4h", FLOW, "cohort attendances that left A&E after more than 4 hours"),
+        Metric(
+            "trolley_waits_12h", FLOW, "cohort admissions that waited over 12 hours from decision to a bed"
+        ),
         Metric("ae_waiting_for_bed", STOCK, "admitted cohort patients held in A&E for a bed at midnight"),
+        Metric("hospital_admissions", FLOW, "all emergency admissions (cohort and background)"),
         Metric("hospital_bed_days", FLOW, "all occupied beds at midnight (cohort and background)"),
         Metric("hospital_bed_occupancy", STOCK, "share of all beds occupied at midnight"),
-        Metric("hospital_dtoc_days", FLOW, "all delayed days: cohort plus expected background"),
+        Metric("hospital_dtoc_days", FLOW, "all patients medically fit but not discharged at midnight"),
+        Metric("hospital_waiting_for_bed", STOCK, "all admitted patients waiting for a bed at midnight"),
     )
 
-    def __init__(self, model: IPCModel, slots_per_day: dict[Pathway, float]):
+    def __init__(self, model: IPCModel, sites: tuple[Site, ...]):
         mesa.Agent.__init__(self, model)
         Component.__init__(self, model)
-        p, scale = self.params, model.scale
-        background_erlangs = p["ae.background_attendances_per_day"] * p["ae.assessment_hours"]
-        self.cubicles_for_cohort = max(1, round(scale * (p["ae.cubicles"] - background_erlangs)))
-        self.beds = max(1, round(scale * p["hospital.beds"]))
-        self._bg_mean = p["hospital.background_occupancy"]
-        self._bg_amplitude = p["hospital.background_winter_amplitude"]
-        self._bg_sd = p["hospital.background_noise"]
-        self._bg_rho = p["hospital.background_autocorrelation"]
-        self._bg_noise = 0.0
-        self.background_delayed_share = p["hospital.background_delayed_share"]
+        p = self.params
+        self.sites = sites
+        people = self.people
+        site_of, council_of = practices_by_site(people.n_practices, sites)
+        people.site[:] = site_of[people.practice]
+        people.council[:] = council_of[people.practice]
+        warm_up = int(p["hospital.warm_up_days"])
+        self.env = simpy.Environment(initial_time=-warm_up)
+        durations = {
+            Pathway.HOME_SUPPORT: p["pathway.p1_package_weeks"],
+            Pathway.INTERMEDIATE: p["pathway.p2_stay_days"],
+            Pathway.CARE_HOME: p["pathway.p3_stay_days"],
+        }
+        arrange = {
+            Pathway.HOME_SUPPORT: p["pathway.p1_arrange_days"],
+            Pathway.INTERMEDIATE: p["pathway.p2_arrange_days"],
+            Pathway.CARE_HOME: p["pathway.p3_arrange_days"],
+        }
+        profile = hourly_profile(p)
+        self.cores: list[AcuteHospital] = []
+        self.background: list[BackgroundDemand] = []
+        cohort = np.bincount(people.site, minlength=len(sites))
+        for index, site in enumerate(sites):
+            councils = [
+                {
+                    pathway: DischargeService(
+                        self.env, council.places[pathway], durations[pathway], arrange[pathway]
+                    )
+                    for pathway in durations
+                }
+                for council in site.councils
+            ]
+            core = AcuteHospital(site.cubicles, site.beds, councils, self.env, self._bed_wait_mean)
+            parts = streams_for(p, site.catchment, site.eligible, int(cohort[index]))
+            demand = BackgroundDemand(
+                core,
+                parts,
+                [c.share for c in site.councils],
+                p,
+                self.streams,
+                site.name,
+                -warm_up,
+                model.days,
+                profile,
+            )
+            self.env.process(demand.run())
+            self.cores.append(core)
+            self.background.append(demand)
+        self.env.run(until=0)  # the warm-up: background patients fill beds and discharge places
         self._episode_after_discharge = p["episode.after_discharge"]
+        self._access_start = p["hospital.access_block_start"]
+        self._wait_base = p["hospital.bed_wait_hours_base"]
+        self._wait_full = p["hospital.bed_wait_hours_full"]
         self._price = {
             "ae": p["costs.ae_attendance"],
             "admission": p["costs.emergency_admission"],
@@ -87,26 +159,32 @@ class HospitalAgent(Component, mesa.Agent):
             "trim": p["costs.trim_point_days"],
             "delayed_day": p["costs.delayed_bed_day"],
         }
-        self.core = AcuteHospital(
-            cubicles=self.cubicles_for_cohort, beds=self.beds, slots_per_day=slots_per_day
-        )
+        self.site_rows: list[tuple] = []  # (day, site index, *SITE_METRICS)
+        self._site_logs: list[DayLog] = []
 
-    def background_beds(self, day: int) -> int:
-        """Background occupancy today: seasonal mean plus AR(1) noise from its own stream."""
-        z = float(self.streams.normal("background.beds", day, np.zeros(1, np.int64))[0])
-        self._bg_noise = self._bg_rho * self._bg_noise + math.sqrt(1 - self._bg_rho**2) * self._bg_sd * z
-        share = self._bg_mean + seasonal_factor(day, self.params, self._bg_amplitude) - 1.0
-        return round(self.beds * min(1.0, max(0.0, share + self._bg_noise)))
+    @property
+    def core(self) -> AcuteHospital:
+        """The one site's hospital (for single-site models and tests)."""
+        if len(self.cores) != 1:
+            raise AttributeError("a multi-site model has one hospital per site: use `cores`")
+        return self.cores[0]
+
+    def _bed_wait_mean(self, occupancy: float) -> float:
+        """Mean wait (days) for a free bed to take the patient: rises linearly with occupancy
+        from the access-block threshold (Bagust 1999; NHS Improvement 2017, evidence 8)."""
+        over = min(max((occupancy - self._access_start) / (1.0 - self._access_start), 0.0), 1.0)
+        return self._wait_base + (self._wait_full - self._wait_base) * over
 
     def step(self, today: Today) -> None:
-        """Admit today's attendances, release today's discharge capacity, run to midnight."""
-        day = today.day
-        if today.plan is not None:
-            self.core.admit_plan(today.plan)
-        self.core.open_day_slots()
-        self.core.set_background_beds(self.background_beds(day))
-        self.core.run_until(day + 1)
-        today.log = self.core.new_day_log()
+        """Give each site its people's attendances, run the clock to midnight, apply the day."""
+        plan = today.plan
+        if plan is not None and len(plan):
+            site = self.people.site[plan.person]
+            for index, core in enumerate(self.cores):
+                core.admit_plan(plan.select(site == index) if len(self.cores) > 1 else plan)
+        self.env.run(until=today.day + 1)
+        self._site_logs = [core.new_day_log() for core in self.cores]
+        today.log = _merge(self._site_logs)
         self._apply(today, today.log)
 
     def _apply(self, today: Today, log: DayLog) -> None:
@@ -147,29 +225,69 @@ class HospitalAgent(Component, mesa.Agent):
             today.attenders.size * price["ae"]
             + len(log.admitted) * price["admission"]
             + excess * price["excess_day"]
-            + self.core.delayed * price["delayed_day"]
+            + sum(core.delayed for core in self.cores) * price["delayed_day"]
         )
 
     def report(self, today: Today) -> dict[str, float]:
-        core, stays, log = self.core, today.stays, today.log
-        waits = core.cubicle_waits()
+        stays, log = today.stays, today.log
         alive = stays.alive
         delayed = np.floor(stays.left) > np.floor(stays.fit)
+        rows = [self._site_row(today.day, i) for i in range(len(self.cores))]
+        self.site_rows.extend(rows)
+        total = np.sum([row[2:] for row in rows], axis=0)
+        in_use = sum(core.beds_in_use for core in self.cores)
+        capacity = sum(core.bed_capacity for core in self.cores)
         return {
             "emergency_admissions": len(log.admitted),
             "short_stay_admissions": len(log.short_stayers),
             "discharges": int(alive.sum()),
             "length_of_stay_days": float((stays.left - stays.admitted)[alive].sum()),
-            "bed_days": core.in_bed,
-            "dtoc_days": core.delayed,
+            "bed_days": sum(core.in_bed for core in self.cores),
+            "dtoc_days": sum(core.delayed for core in self.cores),
             "readmissions_30d": today.readmissions,
             "delayed_discharges": int((delayed & alive).sum()),
             "deaths": int(stays.died.sum()),
             "care_home_admissions": int((alive & (stays.pathway == Pathway.CARE_HOME)).sum()),
-            "ae_wait_hours": float(np.mean(waits)) * HOURS_PER_DAY if waits else 0.0,
-            "ae_waiting_for_bed": core.waiting_for_bed,
-            "hospital_bed_days": core.beds_in_use,
-            "hospital_bed_occupancy": core.beds_in_use / core.bed_capacity,
-            "hospital_dtoc_days": core.delayed + core.background_in_bed * self.background_delayed_share,
+            "ae_wait_hours": float(np.mean(log.ae_waits)) * HOURS_PER_DAY if log.ae_waits else 0.0,
+            "ae_waits_over_4h": log.over_four_hours,
+            "trolley_waits_12h": log.trolley_waits,
+            "ae_waiting_for_bed": sum(core.waiting_for_bed for core in self.cores),
+            "hospital_admissions": float(total[SITE_METRICS.index("hospital_admissions")]),
+            "hospital_bed_days": in_use,
+            "hospital_bed_occupancy": in_use / capacity,
+            "hospital_dtoc_days": float(total[SITE_METRICS.index("hospital_dtoc_days")]),
+            "hospital_waiting_for_bed": float(total[SITE_METRICS.index("hospital_waiting_for_bed")]),
             "cost_nhs": self._cost(today),
         }
+
+    def _site_row(self, day: int, index: int) -> tuple:
+        core, demand, log = self.cores[index], self.background[index], self._site_logs[index]
+        admitted = len(log.admitted)
+        return (
+            day,
+            index,
+            admitted,
+            core.in_bed,
+            core.delayed,
+            admitted + demand.admitted_today,
+            core.beds_in_use,
+            core.occupancy,
+            core.delayed + core.background_delayed + demand.arranging,
+            core.waiting_for_bed + demand.waiting_for_bed,
+            log.over_four_hours,
+        )
+
+
+def _merge(logs: list[DayLog]) -> DayLog:
+    if len(logs) == 1:
+        return logs[0]
+    merged = DayLog()
+    for log in logs:
+        merged.ae_left += log.ae_left
+        merged.ae_waits += log.ae_waits
+        merged.over_four_hours += log.over_four_hours
+        merged.trolley_waits += log.trolley_waits
+        merged.admitted += log.admitted
+        merged.short_stayers += log.short_stayers
+        merged.finished += log.finished
+    return merged

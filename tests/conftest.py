@@ -64,17 +64,17 @@ def simulate(scenario: Scenario, seed: int = 1, replicate: int = 0) -> SimRun:
 def drain_hospital(model: IPCModel, max_days: int = 3000) -> tuple[int, list[Discharge]]:
     """After the horizon, keep the hospital running with no new arrivals until every cohort
     patient in a bed has left. Returns (delayed midnights counted meanwhile, stays finished)."""
-    core = model.hospital.core
+    cores, env = model.hospital.cores, model.hospital.env
     day = model.days
     delayed_midnights = 0
     stays: list[Discharge] = []
-    while core.in_bed and day < model.days + max_days:
-        core.open_day_slots()
-        core.run_until(day + 1)
+    while any(core.in_bed for core in cores) and day < model.days + max_days:
+        env.run(until=day + 1)
         day += 1
-        delayed_midnights += core.delayed
-        stays.extend(core.new_day_log().finished)
-    assert core.in_bed == 0, "the hospital did not empty; raise max_days"
+        delayed_midnights += sum(core.delayed for core in cores)
+        for core in cores:
+            stays.extend(core.new_day_log().finished)
+    assert not any(core.in_bed for core in cores), "the hospital did not empty; raise max_days"
     return delayed_midnights, stays
 
 

@@ -43,6 +43,7 @@ def value(name: str) -> float:
 class Day:
     today: Today
     background_in_bed: int
+    beds_readied: int  # beds taken for cohort patients still in A&E
     phb_spend_per_day: float  # GBP a day of the budgets in payment at the day's end
     episode: np.ndarray
     alive: np.ndarray
@@ -58,7 +59,8 @@ def run():
         days.append(
             Day(
                 model.today,
-                model.hospital.core.background_in_bed,
+                sum(b.in_bed for b in model.hospital.background),
+                sum(core.beds_readied for core in model.hospital.cores),
                 float(p.phb_budget.sum()),
                 p.episode.copy(),
                 p.alive.copy(),
@@ -151,10 +153,11 @@ def test_total_cost_is_the_sum_of_the_payers(run):
     np.testing.assert_allclose(daily["cost_total"], payers, rtol=1e-12)
 
 
-def test_beds_in_use_are_cohort_patients_plus_background_patients(run):
+def test_beds_in_use_are_cohort_and_background_patients_and_beds_being_readied(run):
     _, daily, days = run
     background = np.array([d.background_in_bed for d in days])
-    assert (daily["hospital_bed_days"] == daily["bed_days"] + background).all()
+    readied = np.array([d.beds_readied for d in days])
+    assert (daily["hospital_bed_days"] == daily["bed_days"] + background + readied).all()
 
 
 def test_cohort_in_bed_is_admissions_so_far_less_stays_ended_so_far(run):

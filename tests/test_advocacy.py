@@ -213,7 +213,7 @@ def test_no_diversion_after_the_case_has_closed():
 
 
 def test_discharge_diversion_lowers_dtoc_when_home_care_is_scarce():
-    scarce = {"pathway.p1_starts_per_week": 40, "advocacy.discharge_divert_share": 1.0}
+    scarce = {"pathway.p1_places": 380, "advocacy.discharge_divert_share": 1.0}
     on = simulate(lever_scenario(days=180, overrides=scarce, advocacy=PLENTY_OF_ADVOCATES))
     off = simulate(lever_scenario(days=180, overrides=scarce))
 
@@ -222,7 +222,7 @@ def test_discharge_diversion_lowers_dtoc_when_home_care_is_scarce():
 
 
 def test_no_dtoc_change_when_nothing_is_diverted():
-    scarce = {"pathway.p1_starts_per_week": 40, "advocacy.discharge_divert_share": 0.0}
+    scarce = {"pathway.p1_places": 380, "advocacy.discharge_divert_share": 0.0}
     on = simulate(lever_scenario(days=120, overrides=scarce, advocacy=PLENTY_OF_ADVOCATES))
     off = simulate(lever_scenario(days=120, overrides=scarce))
 

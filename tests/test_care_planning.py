@@ -260,12 +260,15 @@ def test_contingency_applies_only_to_plan_holders():
         root_seed=1,
     )
     step_days(model)
-    share = model.lever("care_planning").managed_at_home()
+    everyone = model.people.ids
     holders = np.isfinite(model.people.plan_day)
+    weight = model.params["care_planning.contingency_medium_weight"]
 
     assert holders.any()
-    assert (share[holders] == 0.5).all()
-    assert (share[~holders] == 0.0).all()
+    for acuity, expected in ((0, 0.5), (1, 0.5 * weight), (2, 0.0)):
+        share = model.lever("care_planning").managed_at_home(everyone, np.full(everyone.size, acuity))
+        assert (share[holders] == expected).all(), acuity
+        assert (share[~holders] == 0.0).all()
 
 
 def test_activation_gain_one_raises_every_planned_persons_activation_by_one_level():
@@ -451,9 +454,10 @@ def test_site_style_windows_are_the_quarter_before_each_plan_and_the_quarter_aft
 
 
 def test_contingency_is_drawn_afresh_for_each_crisis():
-    """With a contingency share of one half, a plan holder's crises are managed at home about
-    half the time, and someone with several crises while holding a plan sees both outcomes as
-    often as independent draws would give."""
+    """A plan holder's crisis is managed at home with the chance its acuity gives (the share
+    for a low-acuity crisis, a fraction of it for a medium one, none for a high one), drawn
+    anew for each crisis: the managed share matches those chances, and someone with several
+    crises while holding a plan sees both outcomes as often as independent draws would give."""
     share = 0.5
     model = IPCModel(
         lever_scenario(
@@ -465,19 +469,26 @@ def test_contingency_is_drawn_afresh_for_each_crisis():
         root_seed=8,
     )
     lever = model.lever("care_planning")
-    outcomes: dict[int, list[bool]] = {}
+    by_acuity = share * np.array([1.0, model.params["care_planning.contingency_medium_weight"], 0.0])
+    outcomes: dict[int, list[tuple[bool, float]]] = {}
     holders = lever.planned().copy()
     for _ in range(model.days):
         model.step()
-        managed = set(model.today.managed.tolist())
-        for person in model.today.crises[holders[model.today.crises]]:
-            outcomes.setdefault(int(person), []).append(int(person) in managed)
+        today = model.today
+        managed = set(today.managed.tolist())
+        acuity = model.routing.acuity(today.crises, today.day)
+        for person, a in zip(today.crises, acuity, strict=True):
+            if holders[person]:
+                outcomes.setdefault(int(person), []).append((int(person) in managed, by_acuity[a]))
         holders = lever.planned().copy()  # plans held when tomorrow's crises are routed
-    draws = [o for person in outcomes.values() for o in person]
+    draws = np.array([o for person in outcomes.values() for o, _ in person])
+    chances = np.array([p for person in outcomes.values() for _, p in person])
     several = [person for person in outcomes.values() if len(person) >= 2]
-    mixed = sum(len(set(person)) == 2 for person in several)
-    p_mixed = np.array([1 - share ** len(person) - (1 - share) ** len(person) for person in several])
+    mixed = sum(len({o for o, _ in person}) == 2 for person in several)
+    p_mixed = np.array(
+        [1 - np.prod([p for _, p in person]) - np.prod([1 - p for _, p in person]) for person in several]
+    )
 
-    assert len(draws) > 400 and len(several) > 50
-    assert abs(np.mean(draws) - share) < 4 * np.sqrt(share * (1 - share) / len(draws))
+    assert draws.size > 400 and len(several) > 50
+    assert abs(draws.sum() - chances.sum()) < 4 * np.sqrt((chances * (1 - chances)).sum())
     assert abs(mixed - p_mixed.sum()) < 4 * np.sqrt((p_mixed * (1 - p_mixed)).sum())

@@ -107,9 +107,9 @@ CASES: dict[str, Case] = {
         (("bad.yaml", "population.size", "<= 1000000"),),
     ),
     "share_above_one": Case(
-        {"bad.yaml": valid(extra="parameters:\n  ae.admit_fit: 1.5\n")},
+        {"bad.yaml": valid(extra="parameters:\n  ae.admit_base: 1.5\n")},
         ("bad.yaml",),
-        (("bad.yaml", "parameters.ae.admit_fit", "<= 1"),),
+        (("bad.yaml", "parameters.ae.admit_base", "<= 1"),),
     ),
     "negative_rate": Case(
         {"bad.yaml": valid(extra="parameters:\n  crisis.ae_rate: -0.5\n")},
@@ -217,10 +217,10 @@ CASES: dict[str, Case] = {
     "problems_in_two_files_reported_together": Case(
         {
             "one.yaml": valid("one", "bogus: 1\n"),
-            "two.yaml": valid("two", "parameters:\n  ae.admit_fit: 2\n"),
+            "two.yaml": valid("two", "parameters:\n  ae.admit_base: 2\n"),
         },
         ("one.yaml", "two.yaml"),
-        (("one.yaml", "bogus", "unknown key"), ("two.yaml", "parameters.ae.admit_fit", "<= 1")),
+        (("one.yaml", "bogus", "unknown key"), ("two.yaml", "parameters.ae.admit_base", "<= 1")),
     ),
     "reps_zero": Case(
         {"ok.yaml": valid("ok")},

@@ -14,8 +14,8 @@ from sim.population import Location
 
 RUNS = {
     "baseline": {},
-    "tight_beds": {"hospital.beds": 120},
-    "tight_beds_and_home_care": {"hospital.beds": 200, "pathway.p1_starts_per_week": 20},
+    "tight_beds": {"hospital.beds": 650},
+    "tight_beds_and_home_care": {"hospital.beds": 680, "pathway.p1_places": 390},
 }
 
 
@@ -96,7 +96,7 @@ def test_delayed_discharges_count_stays_that_waited_a_midnight(run):
 def test_care_home_residents_return_to_the_care_home_after_hospital():
     overrides = {
         "pathway.share_p3": 0.6,
-        "pathway.p3_starts_per_week": float("inf"),
+        "pathway.p3_places": float("inf"),
         "crisis.ae_rate": 0.9,
         "care_home.crisis_hr": 2.3,
     }

@@ -11,9 +11,12 @@ from conftest import simulate, small_scenario
 from sim.scenario import load_scenario
 
 UNLIMITED_SOCIAL_CARE = {
-    "pathway.p1_starts_per_week": math.inf,
-    "pathway.p2_starts_per_week": math.inf,
-    "pathway.p3_starts_per_week": math.inf,
+    "pathway.p1_places": math.inf,
+    "pathway.p2_places": math.inf,
+    "pathway.p3_places": math.inf,
+    "pathway.p1_arrange_days": 0.0,
+    "pathway.p2_arrange_days": 0.0,
+    "pathway.p3_arrange_days": 0.0,
 }
 NO_CRISES = {"crisis.ae_rate": 0.0, "carers.breakdown_rate_full_strain": 0.0}
 NO_COMMUNITY_DEATHS = {
@@ -74,36 +77,39 @@ def test_baseline_mortality_gives_some_deaths():
     assert run.daily["deaths"].sum() > 0
 
 
-def test_a_full_hospital_makes_ae_waits_rise():
-    """With 13 beds for the cohort's share (most held by background patients), admitted
-    patients wait in A&E cubicles for a bed and everyone else queues behind them."""
+def test_a_full_hospital_makes_ae_waits_and_breaches_rise():
+    """With 680 of the site's 754 beds, background and cohort patients fill the hospital:
+    admitted patients wait in A&E cubicles for a bed and everyone else queues behind them."""
     baseline = simulate(small_scenario(size=1500, days=90))
-    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 100}))
+    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 680}))
 
     assert (full.daily["hospital_bed_occupancy"] == 1.0).mean() > 0.5
     assert full.daily["ae_wait_hours"].mean() > baseline.daily["ae_wait_hours"].mean() + 1.0
+    assert full.daily["ae_waits_over_4h"].sum() > 1.5 * baseline.daily["ae_waits_over_4h"].sum()
+    assert full.daily["trolley_waits_12h"].sum() > baseline.daily["trolley_waits_12h"].sum()
 
 
 def test_a_full_hospital_admits_fewer_patients_than_an_ample_one():
     ample = simulate(small_scenario(size=1500, days=90))
-    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 100}))
+    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 680}))
 
     assert full.daily["emergency_admissions"].sum() < ample.daily["emergency_admissions"].sum()
     assert full.daily["in_hospital"].iloc[-1] > ample.daily["in_hospital"].iloc[-1]
 
 
-def test_a_gridlocked_ae_does_not_report_zero_waits():
-    """One bed, held by background demand: no cohort patient is ever admitted, the cubicles
-    fill with patients waiting for a bed, and later attenders wait for days."""
-    baseline = simulate(small_scenario(size=1500, days=60))
+def test_a_gridlocked_hospital_reports_who_waits_for_a_bed():
+    """Eight beds, held by background patients: no cohort patient is admitted, background
+    patients waiting for a bed fill the cubicles, and cohort attenders pile up in A&E."""
     gridlocked = simulate(small_scenario(size=1500, days=60, overrides={"hospital.beds": 8}))
     assert gridlocked.daily["emergency_admissions"].sum() == 0  # the precondition holds
 
-    assert gridlocked.daily["ae_wait_hours"].mean() > baseline.daily["ae_wait_hours"].mean()
+    late = gridlocked.daily.query("day >= 30")
+    assert (late["hospital_waiting_for_bed"] > 1000).all()
+    assert late["in_hospital"].is_monotonic_increasing and late["in_hospital"].iloc[-1] > 50
 
 
 def test_dot_inf_survives_the_resolved_yaml_round_trip(scenario_file):
-    path = scenario_file(parameters={"pathway.p1_starts_per_week": math.inf})
+    path = scenario_file(parameters={"pathway.p1_places": math.inf})
     resolved = yaml.safe_load(load_scenario(path).resolved_yaml())
 
-    assert resolved["parameters"]["pathway.p1_starts_per_week"] == math.inf
+    assert resolved["parameters"]["pathway.p1_places"] == math.inf

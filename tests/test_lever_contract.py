@@ -42,7 +42,6 @@ EFFECTS = {
 }
 NEUTRAL = {  # per-person hooks and their neutral answer
     "crisis_multiplier": 1.0,
-    "managed_at_home": 0.0,
     "respite_hours": 0.0,
     "rehab_uptake_multiplier": 1.0,
 }
@@ -124,6 +123,11 @@ def test_a_levers_hooks_are_neutral_for_people_it_does_not_reach(name):
             answer = getattr(lever, hook)() if overrides(hook, cls) else None
             if answer is not None:
                 assert np.all(answer[others] == neutral), f"day {day}: {hook} changes people not reached"
+        if overrides("managed_at_home", cls):
+            for acuity in (0, 1, 2):
+                answer = lever.managed_at_home(everyone, np.full(everyone.size, acuity))
+                if answer is not None:
+                    assert np.all(answer[others] == 0.0), f"day {day}: managed_at_home reaches others"
         for hook in ("offer_uptake_multiplier", "setup_time_multiplier"):
             answer = getattr(lever, hook)(everyone, model.day) if overrides(hook, cls) else None
             if answer is not None:

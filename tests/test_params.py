@@ -67,7 +67,7 @@ def test_a_share_group_off_by_more_than_the_tolerance_is_reported():
         ("frailty.progression_65_74", "per 1,000 person-years", 365_250.0, 1.0),
         ("ae.assessment_hours", "hours", 24.0, 1.0),
         ("costs.care_home_week", "GBP per week", 7.0, 1.0),
-        ("pathway.p1_starts_per_week", "per week", 7.0, 1.0),
+        ("peer_support.self_referrals_per_group_week", "per week", 7.0, 1.0),
         ("pathway.p1_package_weeks", "weeks", 1.0, 7.0),
         ("hospital.beds", "beds", 500.0, 500.0),
     ],

@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 overrides = st.fixed_dictionaries(
     {
         "hospital.beds": st.integers(min_value=0, max_value=950),
-        "pathway.p1_starts_per_week": st.one_of(
-            st.floats(min_value=0.0, max_value=200.0), st.just(math.inf)
-        ),
+        "pathway.p1_places": st.one_of(st.floats(min_value=1.0, max_value=600.0), st.just(math.inf)),
         "crisis.ae_rate": st.floats(min_value=0.0, max_value=3.0),
     }
 )

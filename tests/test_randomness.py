@@ -15,9 +15,9 @@ from sim.scenario import load_scenario
 UNLIMITED = {
     "ae.cubicles": 100_000,
     "hospital.beds": 1_000_000,
-    "pathway.p1_starts_per_week": math.inf,
-    "pathway.p2_starts_per_week": math.inf,
-    "pathway.p3_starts_per_week": math.inf,
+    "pathway.p1_places": math.inf,
+    "pathway.p2_places": math.inf,
+    "pathway.p3_places": math.inf,
 }
 
 
@@ -42,8 +42,8 @@ class NoEffect(Component):
     def crisis_multiplier(self):
         return np.ones(self.model.people.size)
 
-    def managed_at_home(self):
-        return np.zeros(self.model.people.size)
+    def managed_at_home(self, crises, acuity):
+        return np.zeros(crises.size)
 
     def respite_hours(self):
         return np.zeros(self.model.people.size)

@@ -106,16 +106,30 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "source": "assumption: PAM links are cross-sectional (ev 5 caveats); wide range from no effect",
         "note": "Chance a completed plan raises the person's PAM level by one (levels 1-3)",
     },
-    "care_planning.contingency_share": {
-        "value": 0.05,
+    "care_planning.contingency_medium_weight": {
+        "value": 0.3,
         "low": 0.0,
-        "high": 0.15,
+        "high": 0.6,
+        "unit": "multiplier",
+        "source": (
+            "assumption: controlled studies find A&E falls without admission falls (ev 5b: Exley 2019 A&E RR "
+            "0.944, no fall in admissions): contingency mostly averts attendances that would not be admitted"
+        ),
+        "note": "Contingency's reach for a medium-acuity crisis, relative to a low one (high-acuity: none)",
+    },
+    "care_planning.contingency_share": {
+        "value": 0.10,
+        "low": 0.0,
+        "high": 0.30,
         "unit": "share",
         "source": (
             "ev 5b prior: care co-ordination on A&E about -15% to +10% for those enrolled; Exley 2019 A&E RR "
             "0.944"
         ),
-        "note": "Share of a plan holder's crises managed at home through the plan's contingency arrangements",
+        "note": (
+            "Share of a plan holder's low-acuity crises managed at home through the plan's contingency "
+            "arrangements (about 5% of all their crises with the acuity mix and the medium weight)"
+        ),
     },
     "care_planning.rehab_uptake_rr": {
         "value": 1.5,
@@ -297,6 +311,7 @@ class CarePlanning(Lever):
         self._recent_use_decay = math.log(2) / p["care_planning.recent_use_half_life_days"]
         self._activation_gain = p["care_planning.activation_gain"]
         self._contingency = p["care_planning.contingency_share"]
+        self._by_acuity = np.array([1.0, p["care_planning.contingency_medium_weight"], 0.0])
         self._rehab_rr = p["care_planning.rehab_uptake_rr"]
         self._peer_referral = p["peer_support.referral_share"]
         self._window = p["care_planning.post_discharge_window_days"]
@@ -336,8 +351,12 @@ class CarePlanning(Lever):
         """Plan holders: contingency and rehab uptake act only for them."""
         return self.planned()
 
-    def managed_at_home(self) -> np.ndarray | None:
-        return np.where(self.planned(), self._contingency, 0.0) if self._contingency > 0 else None
+    def managed_at_home(self, crises: np.ndarray, acuity: np.ndarray) -> np.ndarray | None:
+        """A plan's contingency arrangements handle crises that need no hospital: the share for
+        a low-acuity crisis, less for a medium one, none for a high one."""
+        if self._contingency <= 0:
+            return None
+        return np.where(self.planned()[crises], self._contingency * self._by_acuity[acuity], 0.0)
 
     def rehab_uptake_multiplier(self) -> np.ndarray | None:
         return np.where(self.planned(), self._rehab_rr, 1.0) if self._rehab_rr != 1.0 else None

@@ -1,0 +1,246 @@
+"""Everyone in a site's catchment outside the cohort: background demand, as cheap counts that
+queue for the same cubicles, beds and discharge places as cohort patients.
+
+The catchment has `eligible` people who meet the cohort's definition; the cohort is drawn
+from them, and the eligible people left out use the hospital at the cohort's baseline rates,
+the rest of the catchment at the general rates. So a bigger cohort replaces background
+patients like it rather than adding load, and the site is as full whatever cohort size is run.
+
+Background randomness is drawn once per run for the whole horizon, keyed by site, so it never
+depends on what the cohort does: arrivals per hour (seasonal, with day-to-day persistence),
+and for each arrival its length of stay, death, pathway and council. Each hour the hospital
+admits waiting background patients to free beds, discharges those medically fit (home, or
+into the queue for a place on their pathway) and holds the cubicles the background occupies.
+When the hospital is full, a bed freed within the hour goes first to a waiting cohort patient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.health import seasonal_factor
+from sim.hospital import SUPPORTED, AcuteHospital, Pathway
+
+if TYPE_CHECKING:
+    from sim.params import ParamsView
+    from sim.rng import Streams
+
+HOURS = 24
+RING_HOURS = 24 * 200  # stays longer than 200 days end at 200 days (the lognormal's far tail)
+HOME, DIES, OUTCOMES = int(Pathway.HOME), 4, 5  # outcome codes: Pathway values 0-3, and death
+SUPPORTED_CODES = tuple(int(p) for p in SUPPORTED)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One part of the background: its daily admissions and how their stays go."""
+
+    admissions_per_day: float
+    attendances_per_day: float
+    p_zero: float
+    p_one: float
+    long_mean_days: float
+    pathway_shares: tuple[float, float, float]  # P1, P2, P3 of long stays
+
+
+def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> list[Stream]:
+    """The eligible people outside the cohort (like the cohort at baseline), and everyone else
+    in the catchment."""
+    eligible_out = max(eligible - cohort, 0)
+    other = max(catchment - eligible, 0)
+    return [
+        Stream(
+            eligible_out * p["background.eligible_admissions"],
+            eligible_out * p["background.eligible_attendances"],
+            p["los.p_zero_day"],
+            p["los.p_one_day"],
+            p["background.eligible_long_mean_days"],
+            (
+                p["background.eligible_share_p1"],
+                p["background.eligible_share_p2"],
+                p["background.eligible_share_p3"],
+            ),
+        ),
+        Stream(
+            other * p["background.other_admissions"],
+            other * p["background.other_attendances"],
+            p["background.other_p_zero_day"],
+            p["background.other_p_one_day"],
+            p["background.other_long_mean_days"],
+            (p["background.other_share_p1"], p["background.other_share_p2"], p["background.other_share_p3"]),
+        ),
+    ]
+
+
+class BackgroundDemand:
+    """One site's background patients, hour by hour, from `start_day` (a warm-up before day 0)
+    to the horizon."""
+
+    def __init__(
+        self,
+        hospital: AcuteHospital,
+        parts: list[Stream],
+        council_shares: list[float],
+        p: ParamsView,
+        streams: Streams,
+        site: str,
+        start_day: int,
+        days: int,
+        profile: np.ndarray,
+    ):
+        self.hospital = hospital
+        self._start_hour = start_day * HOURS
+        self._hours = (days - start_day) * HOURS
+        rng = streams.generator(f"background.{site}")
+        self.attendances_per_hour = self._hourly(
+            parts, "attendances_per_day", profile, start_day, days, p, None
+        )
+        rate = self._hourly(parts, "admissions_per_day", profile, start_day, days, p, rng)
+        self._first = np.concatenate([[0], np.cumsum(rng.poisson(rate))])  # arrival ordinals by hour
+        outcome, council, los_hours = self._outcomes(parts, int(self._first[-1]), rng, p, council_shares)
+        arrange_days = np.array(
+            [
+                0.0,
+                p["pathway.p1_arrange_days"],
+                p["pathway.p2_arrange_days"],
+                p["pathway.p3_arrange_days"],
+                0.0,
+            ]
+        )
+        arrange_hours = rng.exponential(1.0, outcome.size) * arrange_days[outcome] * HOURS
+        self._ready_after = np.clip(np.ceil(los_hours + arrange_hours), 1, RING_HOURS - 1).astype(
+            np.int64
+        )  # medically fit, and their support arranged
+        councils = len(council_shares)
+        self._code = (outcome.astype(np.int64) * councils + council).astype(np.int64)
+        self._fit_after = np.minimum(
+            np.clip(np.ceil(los_hours), 1, RING_HOURS - 1).astype(np.int64), self._ready_after
+        )
+        self._due = np.zeros((RING_HOURS, OUTCOMES * councils), dtype=np.int32)  # fits by hour, by code
+        self._ready = np.zeros((RING_HOURS, OUTCOMES * councils), dtype=np.int32)  # support arranged, by code
+        self.arranging = 0  # medically fit, their discharge support being arranged
+        # what each code means: leave the hospital, or queue for (council, pathway)
+        self._leaves = np.array([c // councils in (HOME, DIES) for c in range(OUTCOMES * councils)])
+        self._queues = {
+            c: (c % councils, c // councils)
+            for c in range(OUTCOMES * councils)
+            if c // councils in SUPPORTED_CODES
+        }
+        self._in_ae = np.rint(self.attendances_per_hour * p["ae.assessment_hours"] * HOURS).astype(np.int64)
+        self._admitted = 0  # arrivals admitted so far (first come, first admitted)
+        self.in_bed = 0
+        self.admitted_today = 0
+        self.waiting_for_bed = 0
+
+    @staticmethod
+    def _hourly(parts, field, profile, start_day, days, p, rng) -> np.ndarray:
+        """Expected arrivals in each hour: daily rate x season x persistence noise x hour profile."""
+        per_day = sum(getattr(part, field) for part in parts)
+        day_index = np.arange(start_day, days)
+        amplitude = p["hospital.background_winter_amplitude"]
+        season = np.array([seasonal_factor(int(d), p, amplitude) for d in day_index])
+        noise = np.zeros(day_index.size)
+        if rng is not None:
+            rho, sd = p["hospital.background_autocorrelation"], p["hospital.background_noise"]
+            z = rng.standard_normal(day_index.size)
+            level = 0.0
+            for i in range(day_index.size):  # AR(1): busy days follow busy days
+                level = rho * level + math.sqrt(1 - rho**2) * sd * z[i]
+                noise[i] = level
+        daily = per_day * np.maximum(season + noise, 0.0)
+        return (daily[:, None] * profile[None, :] / HOURS).reshape(-1)
+
+    @staticmethod
+    def _outcomes(parts, n, rng, p, council_shares) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each arrival's outcome (home, pathway or death), its council and its hours in a bed
+        to medically fit."""
+        weights = np.array([part.admissions_per_day for part in parts], dtype=float)
+        if weights.sum() > 0:
+            which = rng.choice(len(parts), size=n, p=weights / weights.sum())
+        else:
+            which = np.zeros(n, dtype=np.int64)
+        u_stay, u_path, u_die = rng.random(n), rng.random(n), rng.random(n)
+        z = rng.standard_normal(n)
+        sigma = math.sqrt(math.log1p(p["los.long_cv"] ** 2))
+        los = np.empty(n)
+        outcome = np.full(n, HOME, dtype=np.int64)
+        for k, part in enumerate(parts):
+            mine = which == k
+            zero = u_stay < part.p_zero
+            one = (u_stay >= part.p_zero) & (u_stay < part.p_zero + part.p_one)
+            long = ~zero & ~one
+            mu = math.log(part.long_mean_days) - sigma**2 / 2
+            los_k = np.where(zero, p["los.zero_day_hours"], np.where(one, 1.0, np.exp(mu + sigma * z)))
+            los[mine] = los_k[mine]
+            path = np.searchsorted(np.cumsum(part.pathway_shares), u_path, side="right") + 1  # 1..3; 4: home
+            path = np.where(path > len(part.pathway_shares), HOME, path)
+            outcome[mine & long] = path[mine & long]
+        outcome[u_die < p["mortality.inpatient"]] = DIES
+        shares = np.asarray(council_shares, dtype=float)
+        council = rng.choice(shares.size, size=n, p=shares / shares.sum())
+        return outcome, council.astype(np.int64), los * HOURS
+
+    # --- the hourly tick -------------------------------------------------------------------------
+    def run(self):
+        """SimPy process: one tick an hour until the horizon."""
+        env = self.hospital.env
+        for k in range(self._hours):
+            hour = self._start_hour + k
+            if env.now < hour / HOURS:
+                yield env.timeout(hour / HOURS - env.now)
+            if hour % HOURS == 0:
+                self.admitted_today = 0
+            self._tick(k, hour)
+
+    def _tick(self, k: int, hour: int) -> None:
+        hospital = self.hospital
+        row = self._due[hour % RING_HOURS]
+        if row.any():
+            self._fit(row)
+            row[:] = 0
+        row = self._ready[hour % RING_HOURS]
+        if row.any():
+            self._arranged(row)
+            row[:] = 0
+        waiting = int(self._first[k + 1]) - self._admitted  # arrived, not yet in a bed
+        free = int(hospital.beds.level)
+        if waiting and free and not hospital.beds.get_queue:
+            take = min(waiting, free)
+            hospital.beds.get(take)
+            ids = slice(self._admitted, self._admitted + take)
+            np.add.at(self._due, ((hour + self._fit_after[ids]) % RING_HOURS, self._code[ids]), 1)
+            supported = ids.start + np.flatnonzero(~self._leaves[self._code[ids]])
+            np.add.at(
+                self._ready, ((hour + self._ready_after[supported]) % RING_HOURS, self._code[supported]), 1
+            )
+            self._admitted += take
+            self.in_bed += take
+            self.admitted_today += take
+            waiting -= take
+        hospital.hold_cubicles(int(self._in_ae[k]) + waiting)
+        self.waiting_for_bed = waiting
+
+    def _fit(self, row: np.ndarray) -> None:
+        """Medically fit: home (or died) now, or their support starts being arranged."""
+        leave = int(row[self._leaves].sum())
+        self._free_beds(leave)
+        self.arranging += int(row.sum()) - leave
+
+    def _arranged(self, row: np.ndarray) -> None:
+        """Support arranged: into the queue for a place on the pathway."""
+        self.arranging -= int(row.sum())
+        councils = self.hospital.councils
+        for code in np.flatnonzero(row):
+            target = self._queues.get(int(code))
+            if target is not None:
+                council, pathway = target
+                councils[council][pathway].request_background(int(row[code]), self._free_beds)
+
+    def _free_beds(self, count: int) -> None:
+        if count:
+            self.in_bed -= count
+            self.hospital.beds.put(count)
