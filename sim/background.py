@@ -56,8 +56,8 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
         Stream(
             eligible_out * p["background.eligible_admissions"],
             eligible_out * p["background.eligible_attendances"],
-            p["los.p_zero_day"],
-            p["los.p_one_day"],
+            p["background.eligible_p_zero_day"],
+            p["background.eligible_p_one_day"],
             p["background.eligible_long_mean_days"],
             (
                 p["background.eligible_share_p1"],

@@ -30,6 +30,7 @@ from sim import task_files
 from sim.errors import InputError, Problem
 from sim.model import IPCModel
 from sim.scenario import Scenario
+from sim.site_results import long_table, site_names
 
 TASK_DIR = ".tasks"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -80,7 +81,7 @@ def run_task(task: Task) -> pd.DataFrame:
     model = IPCModel(scenario, replicate=task.replicate, root_seed=task.root_seed)
     try:
         model.run()
-        frame = model.recorder.frame()
+        frame = pd.concat([model.recorder.frame(), model.hospital.site_frame()], axis=1)
     finally:
         model.release()
     frame.insert(0, "scenario", task.name)
@@ -255,5 +256,11 @@ def run_tasks(
 
 
 def combine(tasks: list[Task], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """All daily rows in a fixed order (scenarios as given, then replicate, then day)."""
-    return pd.concat([frames[t.key] for t in tasks], ignore_index=True)
+    """All daily rows in a fixed order (scenarios as given, then replicate, then day), with
+    exactly the contract's columns."""
+    return pd.concat([frames[t.key][list(task_files.COLUMNS)] for t in tasks], ignore_index=True)
+
+
+def combine_sites(tasks: list[Task], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every site's daily rows, in the same order as `combine`, then by site."""
+    return pd.concat([long_table(frames[t.key], site_names(t.scenario)) for t in tasks], ignore_index=True)

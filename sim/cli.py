@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_validate(args: argparse.Namespace) -> int:
     scenarios = load_scenarios(args.scenarios)
     for s in scenarios:
-        print(f"{s.source}: ok ({s.name}, {s.population_size} people, {s.horizon_days} days)")
+        print(f"{s.source}: ok ({s.name}, {s.population_size:,} people, {s.horizon_days} days)")
+        for line in s.headcount_lines():
+            print(line)
     return EXIT_OK
 
 
@@ -111,9 +113,10 @@ def _run_problems(args: argparse.Namespace) -> list[Problem]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.batch import combine, make_executor, make_tasks, run_tasks
+    from sim.batch import combine, combine_sites, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
     from sim.run_folder import RunFolder, default_folder, run_identity
+    from sim.site_results import summarise_sites
     from sim.summary import milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
@@ -134,6 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
     baseline = args.baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
     tasks = make_tasks(scenarios, args.reps, args.seed)
+    _print_plan(scenarios)
     executor = make_executor(min(args.workers, len(tasks)), args.dask)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
@@ -153,13 +157,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 130
             daily = combine(tasks, frames)
             summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
-            reached = milestones(daily, {s.name: s.scale_targets() for s in scenarios if s.scale_targets()})
+            reached = milestones(daily, {s.name: s.targets() for s in scenarios if s.targets()})
             summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
-            extra = {"milestones.csv": reached} if not reached.empty else {}
+            sites = combine_sites(tasks, frames)
+            extra = {"sites.csv": summarise_sites(sites)}
+            if not reached.empty:
+                extra["milestones.csv"] = reached
             if baseline is not None:
                 extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
             info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
-            write_run(out, scenarios, daily, summary, info, extra)
+            write_run(out, scenarios, daily, summary, info, extra, sites)
             _print_results(out, tasks, scenarios, args.reps, reached, extra)
             if args.report:
                 from sim.report import write_report
@@ -168,6 +175,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     return EXIT_OK
+
+
+def _print_plan(scenarios) -> None:
+    """What will run, with the staff, groups and targets the levers will use (never a surprise)."""
+    for s in scenarios:
+        sites = s.resolved_sites
+        where = f"{len(sites)} site" + ("s" if len(sites) > 1 else "")
+        print(f"{s.name}: {s.population_size:,} people, {where}, {s.horizon_days} days")
+        for line in s.headcount_lines():
+            print(line)
 
 
 def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:

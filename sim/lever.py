@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.component import Component, Phase
 from sim.units import DAYS_PER_WEEK
@@ -38,10 +38,46 @@ class StrictSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class LeverSpec(StrictSpec):
-    """Every lever's settings start with whether it is switched on."""
+PER_THOUSAND = 1000  # `per_1000_people:` figures are per this many people of the cohort
+MAX_PER_THOUSAND = 1000.0  # a staff, group or target figure per 1,000 people: above this is a typo
 
+
+class LeverSpec(StrictSpec):
+    """Every lever's settings start with whether it is switched on.
+
+    Staff, groups and targets (`headcounts`) are absolute numbers for the scenario's cohort: a
+    planner who types `coordinators: 10` gets ten. A scenario that wants them to follow the
+    cohort's size says so: `per_1000_people: {coordinators: 0.6}` gives 0.6 per 1,000 people and
+    takes precedence over the absolute number (so a child file can switch an inherited figure
+    to per head).
+    """
+
+    headcounts: ClassVar[tuple[str, ...]] = ()  # the fields `per_1000_people` may give
+    whole: ClassVar[tuple[str, ...]] = ()  # those the lever can only use as whole numbers
     enabled: bool = False
+    per_1000_people: dict[str, Annotated[float, Field(ge=0, le=MAX_PER_THOUSAND)]] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("per_1000_people")
+    @classmethod
+    def _known_headcounts(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(cls.headcounts))
+        if unknown:
+            allowed = ", ".join(cls.headcounts) or "nothing"
+            raise ValueError(f"unknown key {unknown[0]!r} (per_1000_people may give: {allowed})")
+        return value
+
+    def headcount(self, field: str, people: int) -> float:
+        """A staff, group or target figure as the model uses it for a cohort of `people`."""
+        if field in self.per_1000_people:
+            value = self.per_1000_people[field] * people / PER_THOUSAND
+            return float(round(value)) if field in self.whole else value
+        return float(getattr(self, field))
+
+    def effective(self, people: int) -> dict[str, float]:
+        """Every headcount figure for a cohort of `people` (what `validate` prints)."""
+        return {field: self.headcount(field, people) for field in self.headcounts}
 
 
 @dataclass(frozen=True)
@@ -84,16 +120,15 @@ class Lever(Component, ABC):
 
 @dataclass(frozen=True)
 class Staffing:
-    """A lever's staff for this population: whole-time equivalents, scaled from the reference
-    cohort like every capacity, carried by whole Mesa agents who share the paid hours."""
+    """A lever's staff: whole-time equivalents as the scenario gives them, carried by whole Mesa
+    agents who share the paid hours."""
 
     fte: float
     agents: int
     paid_hours_per_day: float
 
     @classmethod
-    def scaled(cls, wte: float, scale: float, weekly_hours: float) -> Staffing:
-        fte = wte * scale
+    def of(cls, fte: float, weekly_hours: float) -> Staffing:
         agents = math.ceil(fte - 1e-9) if fte > 0 else 0
         return cls(fte=fte, agents=agents, paid_hours_per_day=fte * weekly_hours / DAYS_PER_WEEK)
 

@@ -21,7 +21,6 @@ from sim.health import Health
 from sim.lever import Lever
 from sim.levers import lever_classes
 from sim.metrics import Recorder
-from sim.params import Params
 from sim.population import People, synthesise
 from sim.rehab import PulmonaryRehab
 from sim.rng import Streams
@@ -39,11 +38,6 @@ POPULATION_READS = (
     "carers.hours_mean",
     "crisis.propensity_shape",
 )
-
-
-def capacity_scale(size: int, params: Params) -> float:
-    """Capacities are set for the Stockton cohort and scale with the population size."""
-    return size / params["population.reference_size"]
 
 
 class IPCModel(mesa.Model):
@@ -71,7 +65,6 @@ class IPCModel(mesa.Model):
             self.streams,
             columns=[column for cls in every_class for column in cls.columns],
         )
-        self.scale = capacity_scale(self.people.size, self.params)
         self.demography = Demography(self)
         self.health = Health(self)
         self.carers = Carers(self)

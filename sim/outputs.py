@@ -75,6 +75,8 @@ def manifest(
                 "extends": s.chain[1:],
                 "population_size": s.population_size,
                 "horizon_days": s.horizon_days,
+                "sites": len(s.resolved_sites),
+                "headcounts": s.headcounts(),
                 "sha256": s.sha256(),
             }
             for s in scenarios
@@ -89,6 +91,7 @@ def write_run(
     summary: pd.DataFrame,
     info: dict[str, Any],
     extra_tables: dict[str, pd.DataFrame] | None = None,
+    sites: pd.DataFrame | None = None,
 ) -> None:
     """Write the contract's files into `out` (which already exists)."""
     scen_dir = out / "scenarios"
@@ -96,6 +99,8 @@ def write_run(
     for s in scenarios:
         write_text_atomic(scen_dir / f"{s.name}.yaml", s.resolved_yaml())
     write_parquet_atomic(daily, out / "daily.parquet")
+    if sites is not None:
+        write_parquet_atomic(sites, out / "sites.parquet")
     write_text_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
     for name, table in (extra_tables or {}).items():
         write_text_atomic(out / name, table.to_csv(index=False, float_format="%.6g"))

@@ -36,6 +36,8 @@ OWNED = (
     "scenarios",
     "daily.parquet",
     "summary.csv",
+    "sites.parquet",
+    "sites.csv",
     "milestones.csv",
     "baseline_check.csv",
     "report.html",

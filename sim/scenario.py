@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from sim.errors import InputError, Problem
+from sim.lever import PER_THOUSAND
 from sim.lever import StrictSpec as _Strict
 from sim.levers import lever_classes
 from sim.limits import (
@@ -125,15 +126,53 @@ class Scenario:
         """The `interventions:` section, validated (an `InterventionsSpec`)."""
         return InterventionsSpec.model_validate(self.interventions)
 
-    def scale_targets(self) -> dict[str, float]:
-        """The scale-up targets of the enabled levers, scaled to this population's size."""
-        scale = self.population_size / self.params.source_value("population.reference_size")
+    def targets(self) -> dict[str, float]:
+        """The scale-up targets of the enabled levers, as the levers work to them."""
         levers, targets = self.levers, {}
         for lever in lever_classes():
             spec = getattr(levers, lever.name)
             if lever.milestone is not None and spec.enabled:
-                targets[lever.milestone.name] = round(getattr(spec, lever.milestone.field) * scale)
+                targets[lever.milestone.name] = round(
+                    spec.headcount(lever.milestone.field, self.population_size)
+                )
         return targets
+
+    def headcounts(self) -> dict[str, dict[str, float]]:
+        """Staff, groups and targets of each enabled lever as the model uses them: {lever: {field: n}}."""
+        levers, shown = self.levers, {}
+        for lever in lever_classes():
+            spec = getattr(levers, lever.name)
+            if spec.enabled and spec.headcounts:
+                shown[lever.name] = spec.effective(self.population_size)
+        return shown
+
+    def per_head(self, people: int) -> Scenario:
+        """The same scenario with every enabled lever's staff, groups and targets given per 1,000
+        people, at what they are for a cohort of `people`: Stockton's staffing carried to
+        another cohort size (`per_head(11989)` then `population_size=50_000`)."""
+        levers = dict(self.interventions)
+        for lever in lever_classes():
+            spec = getattr(self.levers, lever.name)
+            if spec.enabled and spec.headcounts:
+                figures = {f: spec.headcount(f, people) * PER_THOUSAND / people for f in spec.headcounts}
+                levers[lever.name] = {**levers[lever.name], "per_1000_people": figures}
+        return Scenario(**{**self.__dict__, "interventions": levers})
+
+    def headcount_lines(self) -> list[str]:
+        """One line per enabled lever: the numbers the model will use (`validate` and `run` print them)."""
+        levers, lines = self.levers, []
+        for lever in lever_classes():
+            spec = getattr(levers, lever.name)
+            if not (spec.enabled and spec.headcounts):
+                continue
+            parts = []
+            for name, value in spec.effective(self.population_size).items():
+                per_head = spec.per_1000_people.get(name)
+                how = f" ({per_head:g} per 1,000 people)" if per_head is not None else ""
+                shown = f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
+                parts.append(f"{name} {shown}{how}")
+            lines.append(f"  {lever.name}: {', '.join(parts)}")
+        return lines
 
     @property
     def params(self) -> Params:
@@ -201,10 +240,24 @@ def _describe(error: dict[str, Any]) -> str:
     message = template.format(**error.get("ctx", {})) if template else error["msg"]
     if kind == "missing":
         return message
+    if kind == "value_error":  # our own validators' messages say what is wrong in full
+        return str(error["ctx"]["error"])
     if kind == "extra_forbidden":
         return f"{message} {error['loc'][-1]!r}"
     shown = repr(error["input"])
     return f"{message}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
+
+
+def _union_branch_fits(error: dict[str, Any]) -> bool:
+    """Whether an error from one branch of a union (`sites:` is 'auto' or a list of sites) is
+    about what the user wrote: a list's problem is never that it is not 'auto', and a value
+    that is not a list is told what it may be once, not also that it is not a list."""
+    tags = [part for part in error["loc"] if isinstance(part, str) and "[" in part]
+    if not tags:
+        return True
+    if tags[0].startswith("literal["):
+        return not isinstance(error["input"], list)
+    return error["type"] != "list_type"
 
 
 def _pydantic_problems(
@@ -214,10 +267,16 @@ def _pydantic_problems(
         model.model_validate(data)
     except ValidationError as exc:
         return [
-            Problem(file, prefix + ".".join(str(part) for part in err["loc"]), _describe(err))
+            Problem(file, prefix + _location(err["loc"]), _describe(err))
             for err in exc.errors()
+            if _union_branch_fits(err)
         ]
     return []
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    """A dotted field name, without pydantic's union branch tags (`list[SiteSpec]`)."""
+    return ".".join(str(part) for part in loc if not (isinstance(part, str) and "[" in part))
 
 
 def _flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -287,6 +346,7 @@ def _load_chain(
     if data is None:
         return None, problems, [shown]
     problems += _pydantic_problems(shown, ScenarioFile, {k: v for k, v in data.items() if k != "parameters"})
+    problems += _headcount_conflicts(shown, data.get("interventions"))
     flat, param_problems = _parameter_problems(shown, data.get("parameters", {}))
     problems += param_problems
     if isinstance(data.get("parameters"), dict):
@@ -343,6 +403,7 @@ def load_scenario(path: str | Path) -> Scenario:
             resolved = ResolvedScenario.model_validate(data)
             size, params = resolved.population.size, Params(resolved.parameters)
             problems += [Problem(shown, f, m) for f, m in site_problems(resolved.sites, size, params)]
+            problems += _headcount_limits(shown, resolved.interventions, size)
     if problems:
         raise InputError(_unique(problems))
     resolved = ResolvedScenario.model_validate(data)
@@ -357,6 +418,37 @@ def load_scenario(path: str | Path) -> Scenario:
         interventions=resolved.interventions.model_dump(),
         sites=_sites_data(resolved.sites),
     )
+
+
+def _headcount_conflicts(file: str, interventions: Any) -> list[Problem]:
+    """One file may give a staff, group or target figure as a number or per 1,000 people, not both."""
+    if not isinstance(interventions, dict):
+        return []
+    problems = []
+    for name, lever in interventions.items():
+        if not isinstance(lever, dict) or not isinstance(lever.get("per_1000_people"), dict):
+            continue
+        for key in lever["per_1000_people"]:
+            if key in lever:
+                where = f"interventions.{name}.{key}"
+                problems.append(Problem(file, where, "given both here and in per_1000_people; give one"))
+    return problems
+
+
+def _headcount_limits(file: str, interventions: Any, people: int) -> list[Problem]:
+    """A per-head figure must still give a number within the lever's own bounds."""
+    problems = []
+    for lever in lever_classes():
+        spec = getattr(interventions, lever.name)
+        for name in spec.per_1000_people:
+            limit = type(spec).model_fields[name].metadata
+            high = next((m.le for m in limit if getattr(m, "le", None) is not None), None)
+            value = spec.headcount(name, people)
+            if high is not None and value > high:
+                where = f"interventions.{lever.name}.per_1000_people.{name}"
+                message = f"gives {value:,.0f} for {people:,} people; must give <= {high:,}"
+                problems.append(Problem(file, where, message))
+    return problems
 
 
 def _sites_data(spec: SitesField) -> Any:

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.metrics import METRIC_NAMES
+from sim.site_results import site_columns
 
 if TYPE_CHECKING:
     from sim.batch import Task
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 RECORD = b"ipc-sim-task"
 COLUMNS = ("scenario", "replicate", "day", *METRIC_NAMES)
 REJECTED = "rejected"
+
+
+def columns(task: Task) -> tuple[str, ...]:
+    """A task table's columns: the contract's daily columns, then each of its sites' figures."""
+    return (*COLUMNS, *site_columns(len(task.scenario["sites"])))
 
 
 class TaskFileError(Exception):
@@ -65,7 +71,7 @@ def load(path: Path, task: Task) -> pd.DataFrame:
     if record.get("key") != task.key:
         raise TaskFileError("belongs to another task")
     frame = table.to_pandas()
-    if tuple(frame.columns) != COLUMNS:
+    if tuple(frame.columns) != columns(task):
         raise TaskFileError("its columns are not this version's")
     days = int(task.scenario["horizon_days"])
     if len(frame) != days or record.get("rows") != days:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+import pandas as pd
 import simpy
 
 from sim.attendance import hourly_profile
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
     from sim.model import IPCModel
 
 READMISSION_WINDOW_DAYS = 30  # the NHS indicator's definition, not a model parameter
-SITE_METRICS = (  # per site, for sites.parquet
+SITE_METRICS = (  # per site and day, for sites.parquet: the cohort's, then the whole hospital's
+    "people",
+    "ae_attendances",
     "emergency_admissions",
     "bed_days",
     "dtoc_days",
@@ -232,7 +235,10 @@ class HospitalAgent(Component, mesa.Agent):
         stays, log = today.stays, today.log
         alive = stays.alive
         delayed = np.floor(stays.left) > np.floor(stays.fit)
-        rows = [self._site_row(today.day, i) for i in range(len(self.cores))]
+        n = len(self.cores)
+        people = np.bincount(self.people.site[self.people.alive], minlength=n)
+        attenders = np.bincount(self.people.site[today.attenders], minlength=n)
+        rows = [self._site_row(today.day, i, people[i], attenders[i]) for i in range(n)]
         self.site_rows.extend(rows)
         total = np.sum([row[2:] for row in rows], axis=0)
         in_use = sum(core.beds_in_use for core in self.cores)
@@ -260,12 +266,26 @@ class HospitalAgent(Component, mesa.Agent):
             "cost_nhs": self._cost(today),
         }
 
-    def _site_row(self, day: int, index: int) -> tuple:
+    def site_frame(self) -> pd.DataFrame:
+        """The per-site rows as wide columns `site<i>.<metric>`, one row per day recorded
+        (they ride with the daily table through task files; `sim.sites_table` unpacks them)."""
+        rows = np.array(self.site_rows, dtype=np.float64).reshape(-1, 2 + len(SITE_METRICS))
+        n = len(self.cores)
+        frame = {}
+        for index in range(n):
+            mine = rows[rows[:, 1] == index]
+            for k, metric in enumerate(SITE_METRICS):
+                frame[site_column(index, metric)] = mine[:, 2 + k]
+        return pd.DataFrame(frame)
+
+    def _site_row(self, day: int, index: int, people: int, attenders: int) -> tuple:
         core, demand, log = self.cores[index], self.background[index], self._site_logs[index]
         admitted = len(log.admitted)
         return (
             day,
             index,
+            people,
+            attenders,
             admitted,
             core.in_bed,
             core.delayed,
@@ -276,6 +296,11 @@ class HospitalAgent(Component, mesa.Agent):
             core.waiting_for_bed + demand.waiting_for_bed,
             log.over_four_hours,
         )
+
+
+def site_column(index: int, metric: str) -> str:
+    """The daily-table column carrying one site's metric (`site0.dtoc_days`)."""
+    return f"site{index}.{metric}"
 
 
 def _merge(logs: list[DayLog]) -> DayLog:

@@ -137,9 +137,9 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
 
 
 # --- IPC levers -------------------------------------------------------------------------------
-# Staff, groups and targets are for the reference cohort (11,989 people) and scale with size:
-# in a 2,000-person scenario, 24 co-ordinators are 4 whole-time equivalents.
-PLENTY_OF_PLANS = {"coordinators": 24, "target_plans": 100_000}
+# Staff, groups and targets are absolute numbers for the scenario's cohort: 4 co-ordinators
+# are 4 whole-time equivalents (for a 2,000-person cohort, more than referrals need).
+PLENTY_OF_PLANS = {"coordinators": 4, "target_plans": 100_000}
 HOSPITAL_OUTCOMES = (
     "ae_attendances",
     "emergency_admissions",

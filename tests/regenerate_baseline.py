@@ -52,7 +52,9 @@ def stored_scenarios() -> list[Scenario]:
         overrides={**at_scale.overrides, **ALL_LEVERS_EFFECTS},
         interventions={**at_scale.interventions, "start_day": ALL_LEVERS_START_DAY},
     )
-    return [dataclasses.replace(s, population_size=SIZE, horizon_days=DAYS) for s in (baseline, all_levers)]
+    stockton = baseline.population_size  # the levers keep Stockton's staffing per head
+    scenarios = (baseline, all_levers.per_head(stockton))
+    return [dataclasses.replace(s, population_size=SIZE, horizon_days=DAYS) for s in scenarios]
 
 
 def baseline_summary() -> pd.DataFrame:

@@ -18,7 +18,6 @@ from sim.model import IPCModel
 from sim.params import REGISTRY
 
 SIZE, DAYS, START = 3000, 200, 20
-REFERENCE = REGISTRY["population.reference_size"].value
 EFFECTS = {
     "phb.crisis_rr": 0.8,
     "advocacy.discharge_divert_share": 0.3,
@@ -138,10 +137,9 @@ def test_phb_spend_is_the_budgets_in_payment(run):
 
 def test_programme_cost_is_paid_staff_hours_and_groups_from_the_start_day(run):
     _, daily, _ = run
-    scale = SIZE / REFERENCE
-    coordinators = 24 * scale * value("care_planning.hours_per_week") / 7 * value("costs.coordinator_hour")
-    advocates = 24 * scale * value("advocacy.hours_per_week") / 7 * value("costs.advocate_hour")
-    groups = round(24 * scale) * value("peer_support.cost_per_group_week") / 7
+    coordinators = 24 * value("care_planning.hours_per_week") / 7 * value("costs.coordinator_hour")
+    advocates = 24 * value("advocacy.hours_per_week") / 7 * value("costs.advocate_hour")
+    groups = 24 * value("peer_support.cost_per_group_week") / 7  # as typed, whatever the cohort size
     expected = np.where(daily["day"] >= START, coordinators + advocates + groups, 0.0)
 
     np.testing.assert_allclose(daily["cost_programme"], expected, rtol=1e-12)

@@ -52,7 +52,7 @@ def test_the_readme_example_lever_runs_from_its_one_file(package_with_the_exampl
                    "--out", "out", "--no-progress")  # fmt: skip
     assert done.returncode == 0, done.stderr
     daily = pd.read_parquet(tree / "out" / "daily.parquet")
-    places = round(600 * 2000 / 11989)
+    places = round(50 * 2000 / 1000)  # 50 per 1,000 people of a 2,000 cohort
     assert daily["befriending_active"].max() == places
     assert daily["befriending_matches"].sum() >= places
     assert daily["cost_programme"].iloc[0] == pytest.approx(15 / 7 * places)

@@ -15,7 +15,7 @@ from sim.population import Location
 RUNS = {
     "baseline": {},
     "tight_beds": {"hospital.beds": 650},
-    "tight_beds_and_home_care": {"hospital.beds": 680, "pathway.p1_places": 390},
+    "tight_beds_and_home_care": {"hospital.beds": 730, "pathway.p1_places": 330},
 }
 
 

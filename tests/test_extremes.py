@@ -78,10 +78,10 @@ def test_baseline_mortality_gives_some_deaths():
 
 
 def test_a_full_hospital_makes_ae_waits_and_breaches_rise():
-    """With 680 of the site's 754 beds, background and cohort patients fill the hospital:
+    """With 670 of the site's 754 beds, background and cohort patients fill the hospital:
     admitted patients wait in A&E cubicles for a bed and everyone else queues behind them."""
     baseline = simulate(small_scenario(size=1500, days=90))
-    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 680}))
+    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 670}))
 
     assert (full.daily["hospital_bed_occupancy"] == 1.0).mean() > 0.5
     assert full.daily["ae_wait_hours"].mean() > baseline.daily["ae_wait_hours"].mean() + 1.0
@@ -91,7 +91,7 @@ def test_a_full_hospital_makes_ae_waits_and_breaches_rise():
 
 def test_a_full_hospital_admits_fewer_patients_than_an_ample_one():
     ample = simulate(small_scenario(size=1500, days=90))
-    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 680}))
+    full = simulate(small_scenario(size=1500, days=90, overrides={"hospital.beds": 670}))
 
     assert full.daily["emergency_admissions"].sum() < ample.daily["emergency_admissions"].sum()
     assert full.daily["in_hospital"].iloc[-1] > ample.daily["in_hospital"].iloc[-1]

@@ -26,12 +26,12 @@ from sim.levers import lever_classes
 from sim.model import IPCModel
 
 SIZE, DAYS, START = 2000, 120, 30
-# Settings that keep each lever busy at 2,000 people (staff are for the 11,989 reference cohort).
+# Settings that keep each lever busy at 2,000 people (staff, groups and targets as typed).
 BUSY = {
-    "care_planning": {"coordinators": 24, "target_plans": 100_000},
+    "care_planning": {"coordinators": 4, "target_plans": 100_000},
     "phb": {"target_budgets": 100_000, "min_conditions": 0},
-    "peer_support": {"groups": 24},
-    "advocacy": {"advocates": 24},
+    "peer_support": {"groups": 4},
+    "advocacy": {"advocates": 4},
 }
 # Effects away from "no effect", so that a hook applied to the wrong people changes something.
 EFFECTS = {

@@ -14,7 +14,8 @@ from sim.scenario import load_scenario
 from sim.summary import days_to_reach, milestones
 
 AT_SCALE_YAML = ROOT / "scenarios" / "at_scale.yaml"
-SIZE = 3000  # a quarter of the reference cohort: targets 500 plans and 100 budgets
+SIZE = 3000  # a quarter of Stockton's cohort: at_scale per head gives 500 plans and 100 budgets
+STOCKTON = 11989  # the cohort the shipped at_scale numbers are for (briefing 2.3)
 ALL_LEVERS = {
     "care_planning": {"coordinators": 24, "target_plans": 100_000},
     "phb": {"target_budgets": 100_000, "min_conditions": 0},
@@ -25,12 +26,14 @@ BUDGET_COLUMNS = ["phb_offers", "phbs_started", "phbs_active", "phbs_in_setup", 
 
 
 def at_scale(coordinators: float | None = None):
-    scenario = dataclasses.replace(load_scenario(AT_SCALE_YAML), population_size=SIZE)
+    """The shipped at_scale, run for SIZE people with Stockton's staff, groups and targets per
+    head, as a planner would carry it to another cohort (optionally other co-ordinators)."""
+    shipped = load_scenario(AT_SCALE_YAML)
     if coordinators is not None:
-        levers = dict(scenario.interventions)
+        levers = dict(shipped.interventions)
         levers["care_planning"] = {**levers["care_planning"], "coordinators": coordinators}
-        scenario = dataclasses.replace(scenario, interventions=levers)
-    return scenario
+        shipped = dataclasses.replace(shipped, interventions=levers)
+    return dataclasses.replace(shipped.per_head(STOCKTON), population_size=SIZE)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,7 @@ def at_scale_run():
 
 @pytest.fixture(scope="module")
 def short_staffed_run():
-    scenario = at_scale(coordinators=1)  # a quarter of a co-ordinator at this size
+    scenario = at_scale(coordinators=1)  # one per Stockton: a quarter of a co-ordinator here
     return scenario, simulate(scenario).daily.assign(scenario=scenario.name, replicate=0)
 
 
@@ -72,8 +75,8 @@ def test_zero_targets_give_no_plans_and_no_budgets():
     assert run.daily[["plans_completed", "care_plan_referrals", *BUDGET_COLUMNS]].sum().sum() == 0
 
 
-def test_at_scale_targets_scale_with_population_size():
-    assert at_scale().scale_targets() == {
+def test_targets_given_per_1000_people_follow_the_cohort_size():
+    assert at_scale().targets() == {
         "days_to_plan_target": round(2000 * SIZE / 11989),
         "days_to_budget_target": round(400 * SIZE / 11989),
     }
@@ -81,7 +84,7 @@ def test_at_scale_targets_scale_with_population_size():
 
 def test_at_scale_with_its_staff_reaches_both_targets_within_its_horizon(at_scale_run):
     scenario, daily = at_scale_run
-    targets = scenario.scale_targets()
+    targets = scenario.targets()
     plan_day = days_to_reach(daily, "plans_completed", targets["days_to_plan_target"]).iloc[0]
     budget_day = days_to_reach(daily, "phbs_started", targets["days_to_budget_target"]).iloc[0]
 
@@ -98,7 +101,7 @@ def test_at_scale_short_of_coordinators_misses_the_plan_target_and_is_capacity_l
 ):
     scenario, daily = short_staffed_run
     _, staffed = at_scale_run
-    target = scenario.scale_targets()["days_to_plan_target"]
+    target = scenario.targets()["days_to_plan_target"]
     fte = 1 * SIZE / 11989
     capacity = fte * 30 / 7 * scenario.horizon_days / 6  # hours for new plans, before reviews
 
@@ -109,5 +112,5 @@ def test_at_scale_short_of_coordinators_misses_the_plan_target_and_is_capacity_l
     assert plans <= capacity
     assert plans < 0.5 * staffed["plans_completed"].sum()
     assert daily["care_plan_queue"].iloc[-1] > 0  # people wait: capacity, not demand, limits
-    table = milestones(daily, {scenario.name: scenario.scale_targets()})
+    table = milestones(daily, {scenario.name: scenario.targets()})
     assert table.set_index("milestone").loc["days_to_plan_target", "status"] == "not reached"

@@ -25,10 +25,10 @@ NO_EFFECT = {
     "advocacy.discharge_divert_share": 0.0,
     # advocacy.uptake_rr and setup_factor only change plans and budgets: left at their defaults
 }
-CARE_PLANNING = {"coordinators": 24, "target_plans": 100_000}
+CARE_PLANNING = {"coordinators": 4, "target_plans": 100_000}
 PHB = {"target_budgets": 100_000, "min_conditions": 0}
-PEER_SUPPORT = {"groups": 24}
-ADVOCACY = {"advocates": 24}
+PEER_SUPPORT = {"groups": 4}
+ADVOCACY = {"advocates": 4}
 LEVER_SETS = {
     "all_four": {
         "care_planning": CARE_PLANNING,

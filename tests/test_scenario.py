@@ -22,7 +22,7 @@ def test_shipped_baseline_validates_with_the_stockton_cohort_size():
 def test_ipc_sim_validate_accepts_the_shipped_baseline(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["validate", "scenarios/baseline.yaml"]) == 0
-    assert "scenarios/baseline.yaml: ok (baseline, 11989 people" in capsys.readouterr().out
+    assert "scenarios/baseline.yaml: ok (baseline, 11,989 people" in capsys.readouterr().out
 
 
 def test_child_overrides_parent_parameters_and_size_and_keeps_the_rest(scenario_file):

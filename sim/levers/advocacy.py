@@ -98,6 +98,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 class AdvocacySpec(LeverSpec):
     """Independent advocacy and brokerage (`interventions.advocacy`)."""
 
+    headcounts = ("advocates",)
     advocates: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
     serve_low_activation: bool = True  # PAM levels 1-2
     serve_no_carer: bool = True
@@ -144,7 +145,9 @@ class Advocacy(Lever):
         super().__init__(model, spec)
         p = self.params
         self._case_days = p["advocacy.case_weeks"]
-        self.staff = Staffing.scaled(spec.advocates, model.scale, p["advocacy.hours_per_week"])
+        self.staff = Staffing.of(
+            spec.headcount("advocates", model.scenario.population_size), p["advocacy.hours_per_week"]
+        )
         # Whole places only, never more than the paid hours allow, shared out as evenly as possible.
         places = math.floor(self.staff.paid_hours_per_day * self._case_days / p["advocacy.hours_per_case"])
         agents = self.staff.agents

@@ -196,6 +196,8 @@ class CarePlanningSpec(LeverSpec):
     """Personalised care and support planning by GP care co-ordinators
     (`interventions.care_planning`)."""
 
+    headcounts = ("coordinators", "target_plans")
+    whole = ("target_plans",)
     coordinators: float = Field(default=0, ge=0, le=MAX_STAFF)  # whole-time equivalents
     targeting: Literal["highest_risk", "post_discharge", "random"] = "highest_risk"
     target_plans: int = Field(default=2000, ge=0, le=MAX_TARGET)  # commissioned plans
@@ -300,8 +302,9 @@ class CarePlanning(Lever):
     def __init__(self, model: IPCModel, spec: CarePlanningSpec):
         super().__init__(model, spec)
         p = self.params
-        self.staff = Staffing.scaled(spec.coordinators, model.scale, p["care_planning.hours_per_week"])
-        self.target = round(spec.target_plans * model.scale)
+        people = model.scenario.population_size
+        self.staff = Staffing.of(spec.headcount("coordinators", people), p["care_planning.hours_per_week"])
+        self.target = round(spec.headcount("target_plans", people))
         self.plan_hours = p["care_planning.hours_per_plan"]
         self.review_hours = p["care_planning.review_hours"]
         self.review_days = p["care_planning.review_weeks"]

@@ -110,7 +110,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 class PeerSupportSpec(LeverSpec):
     """Peer support groups run with the voluntary sector (`interventions.peer_support`)."""
 
+    headcounts = ("groups",)
+    whole = ("groups",)
     groups: float = Field(default=0, ge=0, le=MAX_STAFF)
+
+
+def whole_groups(groups: float) -> int:
+    """Groups run whole: the nearest whole number, and at least one if any were asked for."""
+    return max(1, round(groups)) if groups > 0 else 0
 
 
 class PeerGroup(mesa.Agent):
@@ -162,7 +169,7 @@ class PeerSupport(Lever):
     def __init__(self, model: IPCModel, spec: PeerSupportSpec):
         super().__init__(model, spec)
         p = self.params
-        n_groups = max(1, round(spec.groups * model.scale)) if spec.groups > 0 else 0
+        n_groups = whole_groups(spec.headcount("groups", model.scenario.population_size))
         places = int(p["peer_support.places_per_group"])
         self.membership_days = p["peer_support.membership_weeks"]
         self.groups = [PeerGroup(model, places, self.membership_days) for _ in range(n_groups)]

@@ -157,6 +157,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 class PHBSpec(LeverSpec):
     """Personal health budgets, offered to plan holders who meet the rules (`interventions.phb`)."""
 
+    headcounts = ("target_budgets",)
+    whole = ("target_budgets",)
     target_budgets: int = Field(default=400, ge=0, le=MAX_TARGET)  # commissioned budgets
     min_frailty: Literal["fit", "mild", "moderate", "severe"] = "fit"
     min_conditions: int = Field(default=1, ge=0, le=MAX_CONDITIONS)
@@ -194,7 +196,7 @@ class PersonalHealthBudgets(Lever):
     def __init__(self, model: IPCModel, spec: PHBSpec):
         super().__init__(model, spec)
         p = self.params
-        self.target = round(spec.target_budgets * model.scale)
+        self.target = round(spec.headcount("target_budgets", model.scenario.population_size))
         self._min_frailty = FRAILTY_CLASSES.index(spec.min_frailty)
         self._uptake = p["phb.uptake"]
         self._setup_mean = p["phb.setup_days"]
