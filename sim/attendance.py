@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from sim.component import FLOW, Column, Component, Metric, Phase, Today
 from sim.health import start_episodes
@@ -108,8 +108,9 @@ class AttendancePlanner:
         arrival = day + np.interp(
             s.uniform("ae.arrival_time", day, ids), self._arrival_cdf, np.arange(25) / 24
         )
-        assessment = stats.gamma.ppf(
-            s.uniform("ae.assessment", day, ids), self._shape, scale=self._assessment / self._shape
+        # the gamma quantile, as stats.gamma.ppf computes it, without its per-call overhead
+        assessment = special.gammaincinv(self._shape, s.uniform("ae.assessment", day, ids)) * (
+            self._assessment / self._shape
         )
         admitted = s.uniform("ae.admit", day, ids) < self.admission_chance(people, ids, acuity)
         u_stay = s.uniform("los.type", day, ids)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
+from simpy.events import URGENT
 
 from sim.health import seasonal_factor
 from sim.hospital import SUPPORTED, AcuteHospital, Pathway
@@ -120,11 +122,15 @@ class BackgroundDemand:
         self._fit_after = np.minimum(
             np.clip(np.ceil(los_hours), 1, RING_HOURS - 1).astype(np.int64), self._ready_after
         )
-        self._due = np.zeros((RING_HOURS, OUTCOMES * councils), dtype=np.int32)  # fits by hour, by code
-        self._ready = np.zeros((RING_HOURS, OUTCOMES * councils), dtype=np.int32)  # support arranged, by code
+        # Counts by ring hour and code, only for hours that have any: a few patients an hour
+        # in plain lists is far cheaper than numpy's per-call overhead on rows of five.
+        self._codes = OUTCOMES * councils
+        self._due: dict[int, list[int]] = {}  # medically fit in that hour, by code
+        self._ready: dict[int, list[int]] = {}  # support arranged in that hour, by code
         self.arranging = 0  # medically fit, their discharge support being arranged
         # what each code means: leave the hospital, or queue for (council, pathway)
         self._leaves = np.array([c // councils in (HOME, DIES) for c in range(OUTCOMES * councils)])
+        self._leave_codes = [int(c) for c in np.flatnonzero(self._leaves)]
         self._queues = {
             c: (c % councils, c // councils)
             for c in range(OUTCOMES * councils)
@@ -185,38 +191,57 @@ class BackgroundDemand:
         return outcome, council.astype(np.int64), los * HOURS
 
     # --- the hourly tick -------------------------------------------------------------------------
-    def run(self):
-        """SimPy process: one tick an hour until the horizon."""
+    def start(self) -> None:
+        """Start the hourly ticks now: the first event is scheduled as SimPy schedules a new
+        process, and each tick schedules the next (callbacks, not a generator: cheaper)."""
         env = self.hospital.env
-        for k in range(self._hours):
-            hour = self._start_hour + k
-            if env.now < hour / HOURS:
-                yield env.timeout(hour / HOURS - env.now)
+        self._k = 0
+        self._waited: simpy.Event | None = None
+        first = env.event()
+        first._ok, first._value = True, None
+        first.callbacks.append(self._next)
+        env.schedule(first, URGENT)
+
+    def _next(self, event: simpy.Event) -> None:
+        """Tick every hour that has come; then wait for the next one."""
+        env = self.hospital.env
+        arrived = event is self._waited  # a wait just ended: its hour has come
+        while self._k < self._hours:
+            hour = self._start_hour + self._k
+            if not arrived and env.now < hour / HOURS:
+                self._waited = env.timeout(hour / HOURS - env.now)
+                self._waited.callbacks.append(self._next)
+                return
+            arrived = False
             if hour % HOURS == 0:
                 self.admitted_today = 0
-            self._tick(k, hour)
+            self._tick(self._k, hour)
+            self._k += 1
 
     def _tick(self, k: int, hour: int) -> None:
         hospital = self.hospital
-        row = self._due[hour % RING_HOURS]
-        if row.any():
+        row = self._due.pop(hour % RING_HOURS, None)
+        if row is not None:
             self._fit(row)
-            row[:] = 0
-        row = self._ready[hour % RING_HOURS]
-        if row.any():
+        row = self._ready.pop(hour % RING_HOURS, None)
+        if row is not None:
             self._arranged(row)
-            row[:] = 0
         waiting = int(self._first[k + 1]) - self._admitted  # arrived, not yet in a bed
         free = int(hospital.beds.level)
         if waiting and free and not hospital.beds.get_queue:
             take = min(waiting, free)
-            hospital.beds.get(take)
+            hospital.beds.take(take)
             ids = slice(self._admitted, self._admitted + take)
-            np.add.at(self._due, ((hour + self._fit_after[ids]) % RING_HOURS, self._code[ids]), 1)
-            supported = ids.start + np.flatnonzero(~self._leaves[self._code[ids]])
-            np.add.at(
-                self._ready, ((hour + self._ready_after[supported]) % RING_HOURS, self._code[supported]), 1
-            )
+            codes = self._code[ids].tolist()
+            self._count(self._due, hour, self._fit_after[ids].tolist(), codes)
+            leaves = self._leaves
+            supported = [
+                (after, code)
+                for after, code in zip(self._ready_after[ids].tolist(), codes, strict=True)
+                if not leaves[code]
+            ]
+            if supported:
+                self._count(self._ready, hour, *zip(*supported, strict=True))
             self._admitted += take
             self.in_bed += take
             self.admitted_today += take
@@ -224,21 +249,30 @@ class BackgroundDemand:
         hospital.hold_cubicles(int(self._in_ae[k]) + waiting)
         self.waiting_for_bed = waiting
 
-    def _fit(self, row: np.ndarray) -> None:
-        """Medically fit: home (or died) now, or their support starts being arranged."""
-        leave = int(row[self._leaves].sum())
-        self._free_beds(leave)
-        self.arranging += int(row.sum()) - leave
+    def _count(self, ring: dict[int, list[int]], hour: int, after, codes) -> None:
+        """Add one patient per (hours after now, code) to the ring."""
+        for wait, code in zip(after, codes, strict=True):
+            slot = (hour + wait) % RING_HOURS
+            row = ring.get(slot)
+            if row is None:
+                row = ring[slot] = [0] * self._codes
+            row[code] += 1
 
-    def _arranged(self, row: np.ndarray) -> None:
+    def _fit(self, row: list[int]) -> None:
+        """Medically fit: home (or died) now, or their support starts being arranged."""
+        leave = sum(row[c] for c in self._leave_codes)
+        self._free_beds(leave)
+        self.arranging += sum(row) - leave
+
+    def _arranged(self, row: list[int]) -> None:
         """Support arranged: into the queue for a place on the pathway."""
-        self.arranging -= int(row.sum())
+        self.arranging -= sum(row)
         councils = self.hospital.councils
-        for code in np.flatnonzero(row):
-            target = self._queues.get(int(code))
+        for code, count in enumerate(row):
+            target = self._queues.get(code) if count else None
             if target is not None:
                 council, pathway = target
-                councils[council][pathway].request_background(int(row[code]), self._free_beds)
+                councils[council][pathway].request_background(count, self._free_beds)
 
     def _free_beds(self, count: int) -> None:
         if count:

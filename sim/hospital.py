@@ -159,6 +159,13 @@ class DischargeService:
         self.cohort_waiting = 0
         self.background_waiting = 0
 
+    def try_hold(self) -> bool:
+        """Hold a place now if one is free and nobody is queueing (no event needed)."""
+        if self.free >= 1 and not self._queue:
+            self._hold(1)
+            return True
+        return False
+
     def request(self) -> simpy.Event:
         """A cohort patient asks for a place; the event fires when one is granted."""
         event = self.env.event()
@@ -214,6 +221,65 @@ class DischargeService:
         return self.places - self.free
 
 
+class Units:
+    """Interchangeable units (beds, cubicles) and a first-come queue for them: SimPy's
+    `Container` as this model uses it, with the same order of events, but cheaper. A request
+    that cannot be met blocks those behind it; units given back serve the queue when SimPy
+    would (at the give's own event, so a process that gives and asks again in one instant
+    sees what it would have seen). Counts with no process behind them (the background's
+    hourly patients) `take` units at once, without an event."""
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self.level = capacity
+        self.get_queue: deque[tuple[simpy.Event, int]] = deque()
+
+    def get(self, amount: int = 1) -> simpy.Event:
+        """An event that fires when `amount` units are the requester's."""
+        event = self.env.event()
+        self.get_queue.append((event, amount))
+        self._serve()
+        return event
+
+    def cancel(self, event: simpy.Event) -> None:
+        """Withdraw a request not yet met."""
+        for i, (queued, _) in enumerate(self.get_queue):
+            if queued is event:
+                del self.get_queue[i]
+                return
+
+    def take(self, amount: int) -> None:
+        """Take free units now (the caller has checked that nobody is queueing)."""
+        self.level -= amount
+
+    def try_take(self, amount: int = 1) -> bool:
+        """Take units now if they are free and nobody is queueing; a process that gets them
+        goes on without waiting for an event (what SimPy's immediate grant amounts to)."""
+        if self.get_queue or self.level < amount:
+            return False
+        self.level -= amount
+        return True
+
+    def put(self, amount: int = 1) -> None:
+        """Give units back; the queue is served at this give's event, as in SimPy."""
+        self.level += amount
+        if self.get_queue:
+            event = self.env.event()
+            event.callbacks.append(self._served_later)
+            event.succeed()
+
+    def _served_later(self, _: simpy.Event) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        queue = self.get_queue
+        while queue and self.level >= queue[0][1]:
+            event, amount = queue.popleft()
+            self.level -= amount
+            event.succeed()
+
+
 def unlimited_services(env: simpy.Environment) -> dict[Pathway, DischargeService]:
     """Discharge with no wait on any pathway (for standalone hospitals and tests)."""
     return {p: DischargeService(env, math.inf, 0.0) for p in SUPPORTED}
@@ -232,11 +298,11 @@ class AcuteHospital:
     ):
         self.env = env or simpy.Environment()
         self.cubicle_capacity = max(1, int(cubicles))
-        # Cubicles are a level too: the background's share changes by one event an hour.
-        self.cubicles = simpy.Container(self.env, capacity=self.cubicle_capacity, init=self.cubicle_capacity)
+        # Cubicles are a level too: the background's share changes by one request an hour.
+        self.cubicles = Units(self.env, self.cubicle_capacity)
         # Beds are a level, not a list of holders: releasing one of thousands is then O(1).
         self.bed_capacity = max(1, int(beds))
-        self.beds = simpy.Container(self.env, capacity=self.bed_capacity, init=self.bed_capacity)
+        self.beds = Units(self.env, self.bed_capacity)
         self.councils = councils if councils is not None else [unlimited_services(self.env)]
         self._bed_wait_mean = bed_wait_mean  # days, given the occupancy at the decision
         self._background_cubicles = 0  # cubicles background patients hold now
@@ -265,7 +331,7 @@ class AcuteHospital:
         target = max(0, min(int(target), self.cubicle_capacity))
         pending = self._cubicle_request
         if pending is not None and not pending.triggered:
-            pending.cancel()
+            self.cubicles.cancel(pending)
         self._cubicle_request = None
         change = target - self._background_cubicles
         if change > 0:
@@ -318,7 +384,8 @@ class AcuteHospital:
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         self.in_ae.change(+1)
-        yield self.cubicles.get(1)
+        if not self.cubicles.try_take(1):
+            yield self.cubicles.get(1)
         self.log.ae_waits.append(env.now - arrival)
         yield env.timeout(assessment)
         if stay == _NOT_ADMITTED:
@@ -331,7 +398,8 @@ class AcuteHospital:
         decided = env.now
         self.waiting_for_bed += 1
         occupancy = self.occupancy
-        yield self.beds.get(1)  # the patient keeps the cubicle while the hospital is full
+        if not self.beds.try_take(1):
+            yield self.beds.get(1)  # the patient keeps the cubicle while the hospital is full
         if self._bed_wait_mean is not None and bed_wait > 0:
             self.beds_readied += 1
             yield env.timeout(bed_wait * self._bed_wait_mean(occupancy))  # the bed made ready
@@ -357,7 +425,8 @@ class AcuteHospital:
             service = self.councils[council][pathway]
             if arrange > 0 and service.arrange_days > 0:
                 yield env.timeout(arrange * service.arrange_days)  # assessment and arranging
-            yield service.request()
+            if not service.try_hold():
+                yield service.request()
             self.delayed -= 1
         self.beds.put(1)
         self.in_bed -= 1

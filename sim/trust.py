@@ -147,7 +147,7 @@ class HospitalAgent(Component, mesa.Agent):
                 model.days,
                 profile,
             )
-            self.env.process(demand.run())
+            demand.start()
             self.cores.append(core)
             self.background.append(demand)
         self.env.run(until=0)  # the warm-up: background patients fill beds and discharge places
