@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import importlib.util
-import multiprocessing
 import os
 import signal
 import sys
@@ -31,6 +30,7 @@ from sim.errors import InputError, Problem
 from sim.model import IPCModel
 from sim.scenario import Scenario
 from sim.site_results import long_table, site_names
+from sim.worker_pool import worker_context
 
 TASK_DIR = ".tasks"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -89,9 +89,10 @@ def run_task(task: Task) -> pd.DataFrame:
     return frame
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: the kernel kills this worker when the main process dies, by any
-    signal (Linux `prctl(PR_SET_PDEATHSIG)`), so no worker is left blocked on a pipe."""
+def die_with_parent() -> None:
+    """The kernel kills this process when its parent dies, by any signal (Linux
+    `prctl(PR_SET_PDEATHSIG)`): workers die with the fork server, and the fork server with
+    the main process, so no worker is left blocked on a pipe."""
     if sys.platform != "linux":
         return
     libc = ctypes.CDLL(None, use_errno=True)
@@ -137,11 +138,11 @@ class ProcessExecutor(Executor):
         self.label = f"processes:{workers}"
 
     def map(self, tasks):
-        context = multiprocessing.get_context("spawn")
+        context = worker_context()
         pool = ProcessPoolExecutor(
             max_workers=min(self.workers, max(len(tasks), 1)),
             mp_context=context,
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
         )
         try:
             futures = {pool.submit(run_task, t): t for t in tasks}

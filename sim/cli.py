@@ -12,12 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
-import pandas as pd
-
 from sim.errors import InputError, Problem
 from sim.limits import MAX_HORIZON_DAYS, MAX_REPLICATES, MAX_SEED, MAX_WORKERS
-from sim.params import registry_table
-from sim.scenario import load_scenarios
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_PROBLEM_LINES = 50  # a batch of broken files is fixed from the top; thousands of lines help nobody
@@ -72,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenarios
+
     scenarios = load_scenarios(args.scenarios)
     for s in scenarios:
         print(f"{s.source}: ok ({s.name}, {s.population_size:,} people, {s.horizon_days} days)")
@@ -81,6 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sim.params import registry_table
+
     table = pd.DataFrame(registry_table())
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
@@ -113,9 +115,12 @@ def _run_problems(args: argparse.Namespace) -> list[Problem]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from sim.batch import combine, combine_sites, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
     from sim.run_folder import RunFolder, default_folder, run_identity
+    from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
     from sim.summary import milestone_rows, milestones, summarise
     from sim.targets import baseline_check
@@ -222,6 +227,10 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "params": cmd_params, "rep
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "run" and args.workers > 1 and args.dask is None and not _run_problems(args):
+            from sim.worker_pool import start_worker_server
+
+            start_worker_server()  # it loads the model while this process does
         return COMMANDS[args.command](args)
     except InputError as exc:
         for problem in exc.problems[:MAX_PROBLEM_LINES]:

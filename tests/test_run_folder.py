@@ -221,15 +221,26 @@ def start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
     workers: set[int] = set()
     while time.time() < deadline and len(workers) < 2:
         time.sleep(0.5)
-        workers = {c for c in children(proc.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()}
+        workers = descendants(proc.pid) - children(proc.pid)  # forked by the fork server
     assert len(workers) == 2, "the workers did not start"
     return proc, workers
+
+
+def descendants(pid: int) -> set[int]:
+    """Children, their children, and so on (the fork server, the workers it forked, and the
+    resource tracker)."""
+    found, frontier = set(), {pid}
+    while frontier:
+        below = set().union(*(children(p) for p in frontier)) - found
+        found |= below
+        frontier = below
+    return found
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killing_the_main_process_ends_its_workers(sig, tmp_path):
     proc, workers = start_slow_run(tmp_path)
-    others = children(proc.pid)  # workers and the resource tracker
+    others = descendants(proc.pid)  # the fork server, the workers and the resource tracker
     proc.send_signal(sig)
     proc.wait(timeout=30)
     deadline = time.time() + 20
