@@ -234,6 +234,36 @@ def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | N
     )
 
 
+SITE_COLUMNS = (  # sites.csv metric -> column heading of the report's table
+    ("people", "cohort people (mean)"),
+    ("ae_attendances_per_1000", "A&amp;E per 1,000"),
+    ("emergency_admissions_per_1000", "admissions per 1,000"),
+    ("dtoc_days_per_1000", "DTOC days per 1,000"),
+    ("hospital_bed_occupancy", "hospital occupancy"),
+    ("hospital_dtoc_days", "hospital DTOC days"),
+    ("cohort_share_of_dtoc_days", "cohort share of hospital DTOC"),
+)
+
+
+def sites_table(sites: pd.DataFrame) -> str:
+    """Each site's figures a year (means over replicates), scenario by scenario."""
+    if sites.empty:
+        return "<p>This run has no per-site results (sites.csv).</p>"
+    wide = sites.pivot_table(index=["scenario", "site"], columns="metric", values="mean", sort=False)
+    head = "".join(f"<th>{label}</th>" for _, label in SITE_COLUMNS)
+    rows = []
+    for (scenario, site), values in wide.iterrows():
+        cells = []
+        for metric, _ in SITE_COLUMNS:
+            value = values.get(metric, float("nan"))
+            shown = f"{value:.1%}" if "share" in metric or "occupancy" in metric else f"{value:,.0f}"
+            cells.append(f"<td>{shown}</td>")
+        rows.append(
+            f"<tr><td>{html.escape(str(scenario))}</td><td>{html.escape(str(site))}</td>{''.join(cells)}</tr>"
+        )
+    return f"<table><tr><th>scenario</th><th>site</th>{head}</tr>{''.join(rows)}</table>"
+
+
 def _frame_table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda x: f"{x:,.4g}", border=0, na_rep="–")
 
@@ -345,6 +375,11 @@ intervention at all (regression to the mean). The second column is the causal ef
 paired difference from the baseline, per planned person, as a share of what they would
 otherwise have used. Only the second is an effect of IPC.</p>
 {caseload_table(daily, summary, baseline)}
+<h2>Sites</h2>
+<p class="note">Each site is an acute hospital with its own beds and catchment; its cohort
+uses only its beds and its councils' discharge places, shared with everyone else the site
+serves. Per 1,000 is per 1,000 of the site's cohort at the start.</p>
+{sites_table(run.sites)}
 <h2>Baseline against public figures</h2>{check}
 <h2>Appendix</h2>{appendix(manifest, resolved)}"""
     head = f"<meta charset='utf-8'><title>ipc-sim report</title><style>{CSS}</style>"

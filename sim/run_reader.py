@@ -10,7 +10,7 @@ never a report built from data that does not hold together.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sim.errors import InputError, Problem
 from sim.limits import MAX_NAME, MAX_REPLICATES, MAX_SEED
 from sim.metrics import METRIC_NAMES
 from sim.scenario import NAME_PATTERN
+from sim.site_results import SITE_SUMMARY_COLUMNS
 from sim.summary import SUMMARY_COLUMNS
 from sim.yaml_reader import YAMLInputError, load_yaml, read_text
 
@@ -61,6 +62,7 @@ class RunContents:
     resolved: dict[str, dict[str, Any]]
     milestones: pd.DataFrame
     baseline_check: pd.DataFrame | None
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)  # sites.csv (empty before it existed)
 
 
 class _Damaged(Exception):
@@ -172,6 +174,20 @@ def read_run(folder: Path) -> RunContents:
         milestones = _csv(milestones_path, MILESTONE_COLUMNS) if milestones_path.exists() else pd.DataFrame()
         check_path = _inside(folder, "baseline_check.csv")
         check = _csv(check_path, CHECK_COLUMNS) if check_path.exists() else None
+        sites_path = _inside(folder, "sites.csv")
+        sites = _sites(sites_path, names) if sites_path.exists() else pd.DataFrame()
     except _Damaged as exc:
         raise InputError([exc.problem]) from None
-    return RunContents(manifest, daily, summary, resolved, milestones, check)
+    return RunContents(manifest, daily, summary, resolved, milestones, check, sites)
+
+
+def _sites(path: Path, names: list[str]) -> pd.DataFrame:
+    """sites.csv, with numbers where numbers belong and only this run's scenarios."""
+    table = _csv(path, tuple(SITE_SUMMARY_COLUMNS))
+    numbers = table[["mean", "lo95", "hi95"]].apply(pd.to_numeric, errors="coerce")
+    if (numbers.isna() & table[["mean", "lo95", "hi95"]].notna()).to_numpy().any():
+        raise _Damaged(path, "has values that are not numbers")
+    unknown = sorted(set(table["scenario"].astype(str)) - set(names))
+    if unknown:
+        raise _Damaged(path, f"has scenarios the manifest does not list: {unknown[:3]}")
+    return table.assign(**numbers)

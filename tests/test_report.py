@@ -209,3 +209,32 @@ def test_site_style_change_is_the_after_quarter_over_the_before_quarter(run_fold
     assert ae < 0  # picked after high use, they use less afterwards
     assert shown[1] == pytest.approx(ae, abs=0.05)
     assert shown[3] == pytest.approx(short, abs=0.05)
+
+
+def test_sites_table_shows_each_sites_figures_from_sites_csv(run_folder, report):
+    sites = pd.read_csv(run_folder / "sites.csv").set_index(["scenario", "site", "metric"])["mean"]
+    table = pd.read_html(io.StringIO(report), match="cohort share of hospital DTOC")[0]
+
+    assert list(table["scenario"]) == ["baseline", "at_scale"]
+    assert list(table["site"]) == ["north_tees", "north_tees"]
+    for row in table.itertuples():
+        dtoc = sites[(row.scenario, row.site, "dtoc_days_per_1000")]
+        assert row._6 == round(dtoc)  # "DTOC days per 1,000"
+        occupancy = sites[(row.scenario, row.site, "hospital_bed_occupancy")]
+        assert row._7 == f"{occupancy:.1%}"
+
+
+def test_a_damaged_sites_csv_is_one_line_and_no_report(run_folder, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_folder, copy, ignore=shutil.ignore_patterns(".lock", "report.html"))
+    (copy / "sites.csv").write_text(
+        "scenario,site,metric,mean,lo95,hi95\nbaseline,north_tees,people,lots,1,2\n"
+    )
+
+    assert main(["report", str(copy)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("sites.csv: has values that are not numbers")
+    assert "\n" not in err
+    assert not (copy / "report.html").exists()
