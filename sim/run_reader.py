@@ -148,13 +148,18 @@ def _csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def _summary(folder: Path, names: list[str]) -> pd.DataFrame:
     path = _inside(folder, "summary.csv")
-    summary = _csv(path, tuple(SUMMARY_COLUMNS))
-    numbers = summary[SUMMARY_COLUMNS[2:]].apply(pd.to_numeric, errors="coerce")
-    if (numbers.isna() & summary[SUMMARY_COLUMNS[2:]].notna()).to_numpy().any():
-        raise _Damaged(path, "has values that are not numbers")
+    summary = _numbers(path, _csv(path, tuple(SUMMARY_COLUMNS)), SUMMARY_COLUMNS[2:])
     if not set(summary["scenario"]) <= set(names) or not set(names) <= set(summary["scenario"]):
         raise _Damaged(path, "does not hold the manifest's scenarios")
-    return summary.assign(**numbers)
+    return summary
+
+
+def _numbers(path: Path, table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`table` with `columns` as numbers; a value that is not one (empty is NaN) is damage."""
+    numbers = table[columns].apply(pd.to_numeric, errors="coerce")
+    if (numbers.isna() & table[columns].notna()).to_numpy().any():
+        raise _Damaged(path, "has values that are not numbers")
+    return table.assign(**numbers)
 
 
 def read_run(folder: Path) -> RunContents:
@@ -183,11 +188,8 @@ def read_run(folder: Path) -> RunContents:
 
 def _sites(path: Path, names: list[str]) -> pd.DataFrame:
     """sites.csv, with numbers where numbers belong and only this run's scenarios."""
-    table = _csv(path, tuple(SITE_SUMMARY_COLUMNS))
-    numbers = table[["mean", "lo95", "hi95"]].apply(pd.to_numeric, errors="coerce")
-    if (numbers.isna() & table[["mean", "lo95", "hi95"]].notna()).to_numpy().any():
-        raise _Damaged(path, "has values that are not numbers")
+    table = _numbers(path, _csv(path, tuple(SITE_SUMMARY_COLUMNS)), SITE_SUMMARY_COLUMNS[3:])
     unknown = sorted(set(table["scenario"].astype(str)) - set(names))
     if unknown:
         raise _Damaged(path, f"has scenarios the manifest does not list: {unknown[:3]}")
-    return table.assign(**numbers)
+    return table

@@ -137,41 +137,37 @@ class Scenario:
                 )
         return targets
 
+    def _staffed_levers(self) -> list[tuple[str, Any]]:
+        """(name, spec) of each enabled lever that has staff, groups or targets."""
+        levers = self.levers
+        specs = [(lever.name, getattr(levers, lever.name)) for lever in lever_classes()]
+        return [(name, spec) for name, spec in specs if spec.enabled and spec.headcounts]
+
     def headcounts(self) -> dict[str, dict[str, float]]:
         """Staff, groups and targets of each enabled lever as the model uses them: {lever: {field: n}}."""
-        levers, shown = self.levers, {}
-        for lever in lever_classes():
-            spec = getattr(levers, lever.name)
-            if spec.enabled and spec.headcounts:
-                shown[lever.name] = spec.effective(self.population_size)
-        return shown
+        return {name: spec.effective(self.population_size) for name, spec in self._staffed_levers()}
 
     def per_head(self, people: int) -> Scenario:
         """The same scenario with every enabled lever's staff, groups and targets given per 1,000
         people, at what they are for a cohort of `people`: Stockton's staffing carried to
         another cohort size (`per_head(11989)` then `population_size=50_000`)."""
         levers = dict(self.interventions)
-        for lever in lever_classes():
-            spec = getattr(self.levers, lever.name)
-            if spec.enabled and spec.headcounts:
-                figures = {f: spec.headcount(f, people) * PER_THOUSAND / people for f in spec.headcounts}
-                levers[lever.name] = {**levers[lever.name], "per_1000_people": figures}
+        for name, spec in self._staffed_levers():
+            figures = {f: spec.headcount(f, people) * PER_THOUSAND / people for f in spec.headcounts}
+            levers[name] = {**levers[name], "per_1000_people": figures}
         return Scenario(**{**self.__dict__, "interventions": levers})
 
     def headcount_lines(self) -> list[str]:
         """One line per enabled lever: the numbers the model will use (`validate` and `run` print them)."""
-        levers, lines = self.levers, []
-        for lever in lever_classes():
-            spec = getattr(levers, lever.name)
-            if not (spec.enabled and spec.headcounts):
-                continue
+        lines = []
+        for name, spec in self._staffed_levers():
             parts = []
-            for name, value in spec.effective(self.population_size).items():
-                per_head = spec.per_1000_people.get(name)
+            for field_name, value in spec.effective(self.population_size).items():
+                per_head = spec.per_1000_people.get(field_name)
                 how = f" ({per_head:g} per 1,000 people)" if per_head is not None else ""
                 shown = f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
-                parts.append(f"{name} {shown}{how}")
-            lines.append(f"  {lever.name}: {', '.join(parts)}")
+                parts.append(f"{field_name} {shown}{how}")
+            lines.append(f"  {name}: {', '.join(parts)}")
         return lines
 
     @property
@@ -252,7 +248,7 @@ def _union_branch_fits(error: dict[str, Any]) -> bool:
     """Whether an error from one branch of a union (`sites:` is 'auto' or a list of sites) is
     about what the user wrote: a list's problem is never that it is not 'auto', and a value
     that is not a list is told what it may be once, not also that it is not a list."""
-    tags = [part for part in error["loc"] if isinstance(part, str) and "[" in part]
+    tags = [part for part in error["loc"] if _is_branch_tag(part)]
     if not tags:
         return True
     if tags[0].startswith("literal["):
@@ -276,7 +272,12 @@ def _pydantic_problems(
 
 def _location(loc: tuple[Any, ...]) -> str:
     """A dotted field name, without pydantic's union branch tags (`list[SiteSpec]`)."""
-    return ".".join(str(part) for part in loc if not (isinstance(part, str) and "[" in part))
+    return ".".join(str(part) for part in loc if not _is_branch_tag(part))
+
+
+def _is_branch_tag(part: Any) -> bool:
+    """Pydantic names the branch of a union it tried in the error's location (`list[SiteSpec]`)."""
+    return isinstance(part, str) and "[" in part
 
 
 def _flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:

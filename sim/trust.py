@@ -268,7 +268,8 @@ class HospitalAgent(Component, mesa.Agent):
 
     def site_frame(self) -> pd.DataFrame:
         """The per-site rows as wide columns `site<i>.<metric>`, one row per day recorded
-        (they ride with the daily table through task files; `sim.sites_table` unpacks them)."""
+        (they ride with the daily table through task files; `sim.site_results.long_table`
+        unpacks them)."""
         rows = np.array(self.site_rows, dtype=np.float64).reshape(-1, 2 + len(SITE_METRICS))
         n = len(self.cores)
         frame = {}

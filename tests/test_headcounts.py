@@ -22,6 +22,13 @@ def planner_file(scenario_file, **interventions):
     return scenario_file(name="planner", size=50_000, sites="auto", interventions=interventions)
 
 
+def validate(path, capsys) -> tuple[int, str, str]:
+    """`ipc-sim validate PATH`: exit status, stdout, stderr."""
+    status = main(["validate", str(path)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
 def test_typed_targets_and_staff_are_used_as_typed_at_any_cohort_size(scenario_file):
     path = planner_file(
         scenario_file,
@@ -91,8 +98,8 @@ def test_validate_prints_the_numbers_the_model_will_use(scenario_file, capsys):
         scenario_file,
         care_planning={"enabled": True, "coordinators": 10, "per_1000_people": {"target_plans": 100}},
     )
-    assert main(["validate", str(path)]) == 0
-    out = capsys.readouterr().out
+    status, out, _ = validate(path, capsys)
+    assert status == 0
 
     assert "ok (planner, 50,000 people, 60 days)" in out
     assert "care_planning: coordinators 10, target_plans 5,000 (100 per 1,000 people)" in out
@@ -103,8 +110,8 @@ def test_the_same_figure_both_as_a_number_and_per_head_in_one_file_is_refused(sc
         scenario_file,
         care_planning={"enabled": True, "coordinators": 10, "per_1000_people": {"coordinators": 0.2}},
     )
-    assert main(["validate", str(path)]) == 2
-    err = capsys.readouterr().err
+    status, _, err = validate(path, capsys)
+    assert status == 2
 
     field = "interventions.care_planning.coordinators"
     assert err.strip() == f"{path}: {field}: given both here and in per_1000_people; give one"
@@ -112,8 +119,8 @@ def test_the_same_figure_both_as_a_number_and_per_head_in_one_file_is_refused(sc
 
 def test_per_1000_people_names_only_the_levers_own_staff_groups_and_targets(scenario_file, capsys):
     path = planner_file(scenario_file, phb={"enabled": False, "per_1000_people": {"uptake": 0.5}})
-    assert main(["validate", str(path)]) == 2
-    err = capsys.readouterr().err
+    status, _, err = validate(path, capsys)
+    assert status == 2
 
     assert (
         "interventions.phb.per_1000_people: unknown key 'uptake' (per_1000_people may give: target_budgets)"
@@ -129,8 +136,8 @@ def test_a_per_head_figure_giving_more_than_the_lever_allows_is_refused(scenario
         sites="auto",
         interventions={"care_planning": {"enabled": True, "per_1000_people": {"coordinators": 500}}},
     )
-    assert main(["validate", str(path)]) == 2
-    err = capsys.readouterr().err
+    status, _, err = validate(path, capsys)
+    assert status == 2
 
     assert (
         "interventions.care_planning.per_1000_people.coordinators: gives 500,000 for 1,000,000 people" in err
