@@ -95,6 +95,7 @@ class Today:
     record the components share besides the people table."""
 
     day: int
+    entered: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: joined the cohort today
     died: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: died at home or in a care home
     frailer: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: moved up a frailty class
     rehab_starts: np.ndarray = field(default_factory=lambda: EMPTY)  # REHAB
