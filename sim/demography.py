@@ -62,7 +62,7 @@ class Demography(Component):
         where = np.bincount(self.people.location, minlength=len(Location))
         return {
             "deaths": today.died.size,
-            "alive": int(self.people.size - where[Location.DEAD]),
+            "alive": int(where[Location.HOME] + where[Location.HOSPITAL] + where[Location.CARE_HOME]),
             "at_home": int(where[Location.HOME]),
             "in_hospital": int(where[Location.HOSPITAL]),
             "in_care_home": int(where[Location.CARE_HOME]),

@@ -23,12 +23,14 @@ NEVER = -np.inf  # the day of something that has not happened (every day-stamped
 
 
 class Location(IntEnum):
-    """Where a person is. Everyone is in exactly one of these."""
+    """Where a person is. Everyone is in exactly one of these; the first three are the cohort."""
 
     HOME = 0
     HOSPITAL = 1
     CARE_HOME = 2
     DEAD = 3
+    OUTSIDE = 4  # not in the cohort: not joined yet, or moved out of the area
+
 
 
 class Frailty(IntEnum):
@@ -96,12 +98,17 @@ class People:
 
     @property
     def alive(self) -> np.ndarray:
-        """Everyone's alive flag (a new array)."""
-        return self.location != Location.DEAD
+        """Everyone's flag of being alive and in the cohort now (a new array): the rows the
+        model acts on. People who have not joined yet, or who moved away, are not."""
+        return self.location <= Location.CARE_HOME
 
     def is_alive(self, ids: np.ndarray) -> np.ndarray:
-        """The alive flag of each of `ids`."""
-        return self.location[ids] != Location.DEAD
+        """The alive-and-in-the-cohort flag of each of `ids`."""
+        return self.location[ids] <= Location.CARE_HOME
+
+    def in_cohort(self) -> int:
+        """How many people are alive and in the cohort now."""
+        return int(np.count_nonzero(self.alive))
 
     @property
     def at_home(self) -> np.ndarray:

@@ -48,6 +48,12 @@ def replicate_seed(root_seed: int, replicate: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(root_seed, spawn_key=(replicate,))
 
 
+def _as_key(index: int | np.ndarray) -> np.ndarray:
+    """An index as uint64 words: non-negative values unchanged, negative ones (warm-up days)
+    wrapped two's-complement, so every day has its own key and day 0 onwards keep theirs."""
+    return np.asarray(index, dtype=np.int64).reshape(-1).view(np.uint64)
+
+
 class Streams:
     """All randomness of one replicate."""
 
@@ -67,7 +73,7 @@ class Streams:
     def uniform(self, decision: str, index: int | np.ndarray, people: np.ndarray) -> np.ndarray:
         """U(0,1) for each person in `people`, fixed by (decision, index, person)."""
         people = np.asarray(people, dtype=np.uint64)
-        z = _mix(self._decision_key(decision) ^ np.asarray(index, dtype=np.uint64).reshape(-1))
+        z = _mix(self._decision_key(decision) ^ _as_key(index))
         z = _mix(z ^ people)
         return ((z >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
 
