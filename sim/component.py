@@ -97,7 +97,7 @@ class Today:
     day: int
     entered: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: joined the cohort today
     died: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: died at home or in a care home
-    frailer: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: moved up a frailty class
+    frailer: np.ndarray = field(default_factory=lambda: EMPTY)  # DEMOGRAPHY: frailty class moved up or down
     rehab_starts: np.ndarray = field(default_factory=lambda: EMPTY)  # REHAB
     crises: np.ndarray = field(default_factory=lambda: EMPTY)  # CRISES, then ROUTING adds breakdowns
     breakdowns: np.ndarray = field(default_factory=lambda: EMPTY)  # CARERS: carers who broke down
@@ -125,7 +125,8 @@ class Component:
         self.people = model.people
         self.streams = model.streams
         self.params = model.params.view(self.name, self.reads)
-        self.start_day = 0  # levers may start later (`interventions.start_day`)
+        # The core runs from the first warm-up day; levers start later (`interventions.start_day`).
+        self.start_day = -getattr(model, "warm_up", 0)
 
     def started(self, day: int) -> bool:
         """Whether the component acts, reports and answers hooks on `day`."""

@@ -69,8 +69,9 @@ class Health(Component):
         self._decay = 0.5 ** (1.0 / params["episode.half_life_days"])
         self._strain_slope = params["carers.strain_crisis_hr"] - 1.0
         relative = self._relative_risk(people.ids)
-        # Scale so that the cohort's mean stable rate at the start equals crisis.ae_rate.
-        self._rate = params["crisis.ae_rate"] / relative.mean()
+        # Scale so that the starting cohort's mean stable rate equals crisis.ae_rate (entrants
+        # are drawn alike, so the scale holds for them).
+        self._rate = params["crisis.ae_rate"] / relative[: people.n_start].mean()
         self.stable = self._rate * relative
         self.clock = HazardClock(self.streams, "crisis", people.size)
 

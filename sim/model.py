@@ -37,6 +37,7 @@ POPULATION_READS = (
     "carers.hours_shape",
     "carers.hours_mean",
     "crisis.propensity_shape",
+    "cohort.*",
 )
 
 
@@ -53,7 +54,8 @@ class IPCModel(mesa.Model):
         super().__init__(seed=root_seed)
         self.scenario = scenario
         self.days = scenario.horizon_days
-        self.day = 0
+        self.warm_up = scenario.warm_up_days
+        self.day = -self.warm_up  # the warm-up runs days -warm_up .. -1 and is not recorded
         self.params = scenario.params
         self.streams = Streams(root_seed, replicate)
         spec = scenario.levers
@@ -64,6 +66,8 @@ class IPCModel(mesa.Model):
             self.params.view("population", POPULATION_READS),
             self.streams,
             columns=[column for cls in every_class for column in cls.columns],
+            start_day=-self.warm_up,
+            end_day=self.days,
         )
         self.demography = Demography(self)
         self.health = Health(self)
@@ -108,6 +112,8 @@ class IPCModel(mesa.Model):
         self.day += 1
 
     def _record(self, today: Today) -> None:
+        if today.day < 0:  # the warm-up is run, not reported
+            return
         values: dict[str, float] = {}
         for report in self.schedule.reports(today):
             for name, value in report.items():
@@ -115,8 +121,8 @@ class IPCModel(mesa.Model):
         self.recorder.record(today.day, values)
 
     def run(self) -> None:
-        """Run every day of the horizon."""
-        for _ in range(self.days):
+        """Run the warm-up, then every day of the horizon."""
+        while self.day < self.days:
             self.step()
 
     def release(self) -> None:

@@ -29,6 +29,7 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "beds": (1.0, 0.0, math.inf),
     "cubicles": (1.0, 0.0, math.inf),
     "share": (1.0, 0.0, 1.0),
+    "share per year": (1.0, 0.0, 1.0),  # compound growth a year: not converted
     "probability": (1.0, 0.0, 1.0),
     "multiplier": (1.0, 0.0, math.inf),
     "hazard ratio": (1.0, 0.0, math.inf),

@@ -26,6 +26,7 @@ from sim.limits import (
     MAX_HORIZON_DAYS,
     MAX_NAME,
     MAX_POPULATION,
+    MAX_WARM_UP_DAYS,
     MIN_POPULATION,
 )
 from sim.params import REGISTRY, Params, check_share_groups, check_value
@@ -33,6 +34,7 @@ from sim.sites import Site, SitesField, SiteSpec, resolve_sites, site_problems
 from sim.yaml_reader import YAMLInputError, load_yaml, read_text
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+DEFAULT_WARM_UP_DAYS = 365
 
 
 class PopulationSpec(_Strict):
@@ -84,6 +86,7 @@ class ScenarioFile(_Strict):
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     extends: str | None = None
     horizon_days: int | None = Field(default=None, ge=1, le=MAX_HORIZON_DAYS)
+    warm_up_days: int | None = Field(default=None, ge=0, le=MAX_WARM_UP_DAYS)
     population: PopulationPart | None = None
     sites: SitesField = None
     interventions: InterventionsSpec | None = None  # type: ignore[valid-type]
@@ -96,6 +99,9 @@ class ResolvedScenario(_Strict):
     name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     horizon_days: int = Field(default=365, ge=1, le=MAX_HORIZON_DAYS)
+    # Days run before day 0 and not reported: day 0 then carries a year of illness history,
+    # entries and deaths, so transient and stable risk are in equilibrium (issue 10).
+    warm_up_days: int = Field(default=DEFAULT_WARM_UP_DAYS, ge=0, le=MAX_WARM_UP_DAYS)
     population: PopulationSpec
     sites: SitesField = None
     interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
@@ -112,6 +118,7 @@ class Scenario:
     population_size: int
     overrides: dict[str, float]
     source: str
+    warm_up_days: int = DEFAULT_WARM_UP_DAYS
     chain: list[str] = field(default_factory=list)
     interventions: dict[str, Any] = field(default_factory=dict)
     sites: Any = None  # None (the registry's site), "auto", or a list of site mappings
@@ -180,6 +187,7 @@ class Scenario:
             "name": self.name,
             "description": self.description,
             "horizon_days": self.horizon_days,
+            "warm_up_days": self.warm_up_days,
             "population": {"size": self.population_size},
             "sites": [site.as_dict() for site in self.resolved_sites],
             "interventions": self.levers.model_dump(),
@@ -202,6 +210,7 @@ class Scenario:
             name=data["name"],
             description=data.get("description", ""),
             horizon_days=int(data["horizon_days"]),
+            warm_up_days=int(data.get("warm_up_days", DEFAULT_WARM_UP_DAYS)),
             population_size=int(data["population"]["size"]),
             overrides={k: float(v) for k, v in data.get("parameters", {}).items()},
             source=source,
@@ -412,6 +421,7 @@ def load_scenario(path: str | Path) -> Scenario:
         name=resolved.name,
         description=resolved.description,
         horizon_days=resolved.horizon_days,
+        warm_up_days=resolved.warm_up_days,
         population_size=resolved.population.size,
         overrides={k: float(v) for k, v in resolved.parameters.items()},
         source=shown,

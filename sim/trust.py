@@ -108,7 +108,9 @@ class HospitalAgent(Component, mesa.Agent):
         site_of, council_of = practices_by_site(people.n_practices, sites)
         people.site[:] = site_of[people.practice]
         people.council[:] = council_of[people.practice]
-        warm_up = int(p["hospital.warm_up_days"])
+        # The hospital fills with background patients before the cohort's own warm-up starts.
+        first_day = -model.warm_up
+        warm_up = int(p["hospital.warm_up_days"]) + model.warm_up
         self.env = simpy.Environment(initial_time=-warm_up)
         durations = {
             Pathway.HOME_SUPPORT: p["pathway.p1_package_weeks"],
@@ -150,7 +152,7 @@ class HospitalAgent(Component, mesa.Agent):
             demand.start()
             self.cores.append(core)
             self.background.append(demand)
-        self.env.run(until=0)  # the warm-up: background patients fill beds and discharge places
+        self.env.run(until=first_day)  # background patients fill beds and discharge places
         self._episode_after_discharge = p["episode.after_discharge"]
         self._access_start = p["hospital.access_block_start"]
         self._wait_base = p["hospital.bed_wait_hours_base"]

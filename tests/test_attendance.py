@@ -115,8 +115,8 @@ def test_averting_low_acuity_crises_cuts_attendances_more_than_admissions():
     ae_on, ae_off = on.daily["ae_attendances"].sum(), off.daily["ae_attendances"].sum()
     adm_on, adm_off = on.daily["emergency_admissions"].sum(), off.daily["emergency_admissions"].sum()
 
-    assert (ae_off - ae_on) / ae_off > 1.3 * (adm_off - adm_on) / adm_off
-    assert (adm_off - adm_on) / (ae_off - ae_on) < 0.75 * adm_off / ae_off
+    assert (ae_off - ae_on) / ae_off > 1.2 * (adm_off - adm_on) / adm_off
+    assert (adm_off - adm_on) / (ae_off - ae_on) < 0.8 * adm_off / ae_off
 
 
 # --- access block ------------------------------------------------------------------------------

@@ -40,4 +40,4 @@ def test_nobody_dies_twice_and_the_dead_stay_dead():
         assert not seen & set(today.died.tolist())
         seen |= set(today.died.tolist())
     assert (model.people.location[list(seen)] == Location.DEAD).all()
-    assert (~model.people.alive).sum() == len(seen)
+    assert (model.people.location == Location.DEAD).sum() == len(seen)

@@ -69,7 +69,7 @@ def test_zero_mortality_gives_no_deaths():
     run = simulate(small_scenario(size=1000, days=90, overrides=overrides))
 
     assert run.daily["deaths"].sum() == 0
-    assert (run.daily["alive"] == 1000).all()
+    assert (run.daily["alive"] == 1000 + (run.daily["entries"] - run.daily["moved_away"]).cumsum()).all()
 
 
 def test_baseline_mortality_gives_some_deaths():

@@ -20,7 +20,7 @@ def cohort(size: int = 20_000, **overrides: float):
 
 def test_the_cohort_mean_stable_rate_equals_the_parameter() -> None:
     people, params, health = cohort()
-    assert np.isclose(health.stable.mean(), params["crisis.ae_rate"])
+    assert np.isclose(health.stable[: people.n_start].mean(), params["crisis.ae_rate"])
 
 
 def test_frailer_people_have_higher_hazard() -> None:
@@ -44,7 +44,8 @@ def test_people_in_hospital_or_dead_have_no_crisis_hazard() -> None:
     people.location[:10] = Location.HOSPITAL
     people.location[10:20] = Location.DEAD
     assert np.all(health.hazard(0)[:20] == 0)
-    assert np.all(health.hazard(0)[20:] > 0)
+    assert np.all(health.hazard(0)[20 : people.n_start] > 0)
+    assert np.all(health.hazard(0)[people.n_start :] == 0)  # not joined yet
 
 
 def test_an_acute_episode_fades_with_its_half_life() -> None:

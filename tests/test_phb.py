@@ -300,7 +300,7 @@ def test_holders_with_personal_assistants_cut_dtoc_when_home_care_is_scarce():
 
     def run(bypass: float):
         over = {
-            "pathway.p1_places": 350,
+            "pathway.p1_places": 360,
             "phb.p1_bypass_share": bypass,
             "phb.setup_days": 14,
             "phb.uptake": 0.8,

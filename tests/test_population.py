@@ -12,7 +12,7 @@ from conftest import small_scenario
 
 from sim.model import IPCModel
 from sim.network import build_peer_network
-from sim.params import Params
+from sim.params import REGISTRY, Params
 from sim.population import Frailty, People, draw_conditions, synthesise
 from sim.rng import Streams
 
@@ -66,9 +66,7 @@ def test_everyone_has_at_least_the_condition_they_joined_for():
     assert (cohort().n_conditions >= 1).all()
 
 
-@pytest.mark.parametrize(
-    "level", list(Frailty), ids=[f.name.lower() for f in Frailty]
-)
+@pytest.mark.parametrize("level", list(Frailty), ids=[f.name.lower() for f in Frailty])
 def test_frailty_shares_match_the_parameters(level):
     p = Params()[f"frailty.share_{level.name.lower()}"]
     within_sampling_error(cohort().frailty == level, p)
@@ -114,18 +112,44 @@ def test_the_cohort_does_not_depend_on_non_population_parameters():
         assert np.array_equal(getattr(a, column), getattr(b, column)), column
 
 
-def test_frailty_never_decreases_over_a_run():
+def test_frailty_moves_one_class_at_a_time_both_ways_within_the_classes():
     model = IPCModel(small_scenario(size=1500, days=120), root_seed=2)
     start = model.people.frailty.copy()
     previous = start.copy()
     for _ in range(model.days):
         model.step()
-        assert (model.people.frailty >= previous).all()
-        assert model.people.frailty.max() <= Frailty.SEVERE
+        step = model.people.frailty.astype(int) - previous
+        assert np.isin(step, (-1, 0, 1)).all()
+        assert model.people.frailty.min() >= Frailty.FIT and model.people.frailty.max() <= Frailty.SEVERE
         previous = model.people.frailty.copy()
     model.release()
 
     assert (previous > start).any(), "some people should become frailer in 120 days"
+    assert (previous < start).any(), "some people should become fitter in 120 days (Gill 2006)"
+
+
+def test_frailty_never_decreases_without_improvement():
+    model = IPCModel(small_scenario(size=1500, days=60, overrides={"frailty.improvement": 0.0}), root_seed=2)
+    start = model.people.frailty.copy()
+    model.run()
+    assert (model.people.frailty >= start).all()
+
+
+def test_a_years_improvement_matches_its_hazard():
+    """With no progression, a person above FIT moves down within a year with chance
+    1 - exp(-rate) (the exponential waiting time of a constant hazard), deaths aside."""
+    no_progression = {f"frailty.progression_{b}": 0.0 for b in ("65_74", "75_84", "85_plus")}
+    no_deaths = {f"mortality.fit_{b}": 0.0 for b in ("65_74", "75_84", "85_plus")}
+    scenario = small_scenario(size=20_000, days=365, overrides={**no_progression, **no_deaths})
+    model = IPCModel(scenario, root_seed=4)
+    people = model.people
+    severe = np.flatnonzero((people.frailty == Frailty.SEVERE)[: people.n_start])
+    model.run()
+    present = severe[people.alive[severe]]
+    moved = np.mean(people.frailty[present] < Frailty.SEVERE)
+    rate = REGISTRY["frailty.improvement"].value / 1000
+    expected = 1 - np.exp(-rate)
+    assert moved == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / present.size))
 
 
 @functools.cache
