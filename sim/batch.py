@@ -1,9 +1,9 @@
 """Scenario x replicate tasks, run by a pluggable executor, each saved the moment it finishes.
 
-A task is a small, picklable spec; `run_task` is a pure function of it that returns a tidy
-table. No executor ever sees a model object (style.md: Starsim's batch and memory issues came
-from shipping whole simulations around). Finished tasks are written atomically under
-`DIR/.tasks/`, so an interrupted batch resumes where it stopped.
+A task is a small, picklable spec; `run_task` is a pure function of it that returns tidy
+tables (`TaskResult`). No executor ever sees a model object (style.md: Starsim's batch and
+memory issues came from shipping whole simulations around). Finished tasks are written
+atomically under `DIR/.tasks/`, so an interrupted batch resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -75,8 +75,15 @@ def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int) -> list[Tas
     return [Task(s.resolved(), s.sha256(), r, root_seed) for s in scenarios for r in range(reps)]
 
 
-def run_task(task: Task) -> pd.DataFrame:
-    """Run one replicate and return its daily table (scenario, replicate, day, metrics...)."""
+@dataclass(frozen=True)
+class TaskResult:
+    """What one task hands back to the main process: plain tables, never a model."""
+
+    daily: pd.DataFrame  # scenario, replicate, day, metrics..., then each site's figures
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run one replicate and return its tables."""
     scenario = Scenario.from_resolved(task.scenario)
     model = IPCModel(scenario, replicate=task.replicate, root_seed=task.root_seed)
     try:
@@ -86,7 +93,7 @@ def run_task(task: Task) -> pd.DataFrame:
         model.release()
     frame.insert(0, "scenario", task.name)
     frame.insert(1, "replicate", task.replicate)
-    return frame
+    return TaskResult(daily=frame)
 
 
 def die_with_parent() -> None:
@@ -115,8 +122,8 @@ class Executor(ABC):
         """Release it."""
 
     @abstractmethod
-    def map(self, tasks: list[Task]) -> Iterator[tuple[Task, pd.DataFrame]]:
-        """Run `tasks`, yielding each with its daily table as it finishes."""
+    def map(self, tasks: list[Task]) -> Iterator[tuple[Task, TaskResult]]:
+        """Run `tasks`, yielding each with its result as it finishes."""
 
 
 class SerialExecutor(Executor):
@@ -247,9 +254,9 @@ def run_tasks(
     with tqdm(
         total=len(tasks), initial=len(frames), desc="scenario x replicate", unit="task", disable=not progress
     ) as bar:
-        for task, frame in executor.map(todo):
-            task_files.save(frame, task_dir / f"{task.key}.parquet", task)
-            frames[task.key] = frame
+        for task, result in executor.map(todo):
+            task_files.save(result.daily, task_dir / f"{task.key}.parquet", task)
+            frames[task.key] = result.daily
             bar.update(1)
             if on_saved:
                 on_saved(task)
