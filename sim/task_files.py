@@ -50,7 +50,10 @@ def checksum(frame: pd.DataFrame) -> str:
 
 def save(frame: pd.DataFrame, path: Path, task: Task) -> None:
     """Write the task's table with its record, atomically (temporary name, then rename)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    _save_table(pa.Table.from_pandas(frame, preserve_index=False), frame, path, task)
+
+
+def _save_table(table: pa.Table, frame: pd.DataFrame, path: Path, task: Task) -> None:
     record = {"key": task.key, "rows": len(frame), "sha256": checksum(frame)}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), RECORD: json.dumps(record)})
     tmp = path.with_name(path.name + ".tmp")
@@ -58,8 +61,8 @@ def save(frame: pd.DataFrame, path: Path, task: Task) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path, task: Task) -> pd.DataFrame:
-    """The task's table from `path`, or TaskFileError saying why it cannot be trusted."""
+def _read_table(path: Path, task: Task) -> tuple[pa.Table, dict]:
+    """The table at `path` and its record, if it reads and is this task's."""
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
@@ -70,6 +73,12 @@ def load(path: Path, task: Task) -> pd.DataFrame:
         raise TaskFileError("has no ipc-sim task record") from None
     if record.get("key") != task.key:
         raise TaskFileError("belongs to another task")
+    return table, record
+
+
+def load(path: Path, task: Task) -> pd.DataFrame:
+    """The task's table from `path`, or TaskFileError saying why it cannot be trusted."""
+    table, record = _read_table(path, task)
     frame = table.to_pandas()
     if tuple(frame.columns) != columns(task):
         raise TaskFileError("its columns are not this version's")
