@@ -171,6 +171,11 @@ class EventLog(Component):
             )
         return watches
 
+    @staticmethod
+    def of(model: IPCModel) -> EventLog:
+        """The model's event log (a model built with `components=[EventLog]`)."""
+        return next(c for c in model.schedule.components if isinstance(c, EventLog))
+
     def started(self, day: int) -> bool:
         """Every day, warm-up included, so that the statuses compared on day 0 are day -1's."""
         return True
