@@ -125,23 +125,19 @@ class EventLog(Component):
         self._watches = self._levers_watched(model)
 
     def _levers_watched(self, model: IPCModel) -> list[_Watch]:
-        """A watch per enabled lever (a lever that is off changes nothing)."""
+        """A watch per enabled lever (a lever that is off changes nothing), in Event order."""
         people, watches = self.people, []
         if model.lever("care_planning") is not None:
+            planned = int(PlanStatus.PLANNED)
             watches.append(
                 _Watch(
                     lambda: people.plan_status,
-                    (
-                        (
-                            Event.PLAN_COMPLETED,
-                            lambda b, n: (n == PlanStatus.PLANNED) & (b != PlanStatus.PLANNED),
-                        ),
-                    ),
+                    ((Event.PLAN_COMPLETED, lambda b, n: (n == planned) & (b != planned)),),
                     people.plan_status.copy(),
                 )
             )
         if model.lever("phb") is not None:
-            active, ended = BudgetStatus.ACTIVE, BudgetStatus.ENDED
+            active, ended = int(BudgetStatus.ACTIVE), int(BudgetStatus.ENDED)
             watches.append(
                 _Watch(
                     lambda: people.budget_status,
@@ -181,29 +177,25 @@ class EventLog(Component):
         return True
 
     def step(self, today: Today) -> None:
-        changes = [change for watch in self._watches for change in watch.changes()]
-        if today.day < 0:
+        changes = [change for watch in self._watches for change in watch.changes()]  # in Event order
+        day = today.day
+        if day < 0:
             return
         stays = today.stays
         alive = stays.alive
-        found: dict[Event, np.ndarray] = {
-            Event.ENTRY: today.entered,
-            Event.CRISIS: today.crises,
-            Event.MANAGED_AT_HOME: today.managed,
-            Event.AE_ATTENDANCE: today.attenders,
-            Event.ADMISSION: today.admitted,
-            Event.DEATH: np.concatenate([today.died, stays.person[stays.died]]),
-            **dict(changes),
-        }
-        for event in Event:
-            if event is Event.DISCHARGE:
-                self._discharges(
-                    today.day, stays.person[alive], stays.pathway[alive], stays.fit[alive], stays.left[alive]
-                )
-                continue
-            persons = found.get(event)
-            if persons is not None and persons.size:
-                self._rows.append((today.day, event, np.sort(persons), None, None))
+        self._add(day, Event.ENTRY, today.entered)
+        self._add(day, Event.CRISIS, today.crises)
+        self._add(day, Event.MANAGED_AT_HOME, today.managed)
+        self._add(day, Event.AE_ATTENDANCE, today.attenders)
+        self._add(day, Event.ADMISSION, today.admitted)
+        self._discharges(day, stays.person[alive], stays.pathway[alive], stays.fit[alive], stays.left[alive])
+        self._add(day, Event.DEATH, np.concatenate([today.died, stays.person[stays.died]]))
+        for event, persons in changes:
+            self._add(day, event, persons)
+
+    def _add(self, day: int, event: Event, persons: np.ndarray) -> None:
+        if persons.size:
+            self._rows.append((day, event, np.sort(persons), None, None))
 
     def _discharges(
         self, day: int, persons: np.ndarray, pathway: np.ndarray, fit: np.ndarray, left: np.ndarray
