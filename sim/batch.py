@@ -1,9 +1,9 @@
 """Scenario x replicate tasks, run by a pluggable executor, each saved the moment it finishes.
 
-A task is a small, picklable spec; `run_task` is a pure function of it that returns a tidy
-table. No executor ever sees a model object (style.md: Starsim's batch and memory issues came
-from shipping whole simulations around). Finished tasks are written atomically under
-`DIR/.tasks/`, so an interrupted batch resumes where it stopped.
+A task is a small, picklable spec; `run_task` is a pure function of it that returns tidy
+tables (`TaskResult`). No executor ever sees a model object (style.md: Starsim's batch and
+memory issues came from shipping whole simulations around). Finished tasks are written
+atomically under `DIR/.tasks/`, so an interrupted batch resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from sim import task_files
 from sim.errors import InputError, Problem
+from sim.event_log import EventLog
 from sim.model import IPCModel
 from sim.scenario import Scenario
 from sim.site_results import long_table, site_names
@@ -58,6 +60,7 @@ class Task:
     sha256: str
     replicate: int
     root_seed: int
+    events: bool = False  # also keep the person-level event log (it changes no result, so not the key)
 
     @property
     def name(self) -> str:
@@ -71,22 +74,32 @@ class Task:
         )
 
 
-def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int) -> list[Task]:
-    return [Task(s.resolved(), s.sha256(), r, root_seed) for s in scenarios for r in range(reps)]
+def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int, events: bool = False) -> list[Task]:
+    return [Task(s.resolved(), s.sha256(), r, root_seed, events) for s in scenarios for r in range(reps)]
 
 
-def run_task(task: Task) -> pd.DataFrame:
-    """Run one replicate and return its daily table (scenario, replicate, day, metrics...)."""
+@dataclass(frozen=True)
+class TaskResult:
+    """What one task hands back to the main process: plain tables, never a model."""
+
+    daily: pd.DataFrame  # scenario, replicate, day, metrics..., then each site's figures
+    events: pa.Table | None = None  # sim.event_log.SCHEMA, if the task asked for it
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run one replicate and return its tables."""
     scenario = Scenario.from_resolved(task.scenario)
-    model = IPCModel(scenario, replicate=task.replicate, root_seed=task.root_seed)
+    components = (EventLog,) if task.events else ()
+    model = IPCModel(scenario, replicate=task.replicate, root_seed=task.root_seed, components=components)
     try:
         model.run()
         frame = pd.concat([model.recorder.frame(), model.hospital.site_frame()], axis=1)
+        events = EventLog.of(model).table(task.name, task.replicate) if task.events else None
     finally:
         model.release()
     frame.insert(0, "scenario", task.name)
     frame.insert(1, "replicate", task.replicate)
-    return frame
+    return TaskResult(daily=frame, events=events)
 
 
 def die_with_parent() -> None:
@@ -115,8 +128,8 @@ class Executor(ABC):
         """Release it."""
 
     @abstractmethod
-    def map(self, tasks: list[Task]) -> Iterator[tuple[Task, pd.DataFrame]]:
-        """Run `tasks`, yielding each with its daily table as it finishes."""
+    def map(self, tasks: list[Task]) -> Iterator[tuple[Task, TaskResult]]:
+        """Run `tasks`, yielding each with its result as it finishes."""
 
 
 class SerialExecutor(Executor):
@@ -218,17 +231,35 @@ def make_executor(workers: int, dask: str | None) -> Executor:
 
 def finished(tasks: list[Task], task_dir: Path) -> dict[str, pd.DataFrame]:
     """The tasks already saved in `task_dir` that pass every check; untrustworthy files are set
-    aside (with a warning) so their tasks run again."""
+    aside (with a warning) so their tasks run again. A task that wants its event log is
+    finished only if that is saved too (a run first made without `--events` runs again)."""
     frames = {}
     for task in tasks:
         path = task_dir / f"{task.key}.parquet"
-        if not path.exists():
+        if not path.exists() or (task.events and not _events_saved(task, task_dir)):
             continue
         try:
             frames[task.key] = task_files.load(path, task)
         except task_files.TaskFileError as exc:
             task_files.set_aside(path, str(exc))
     return frames
+
+
+def _events_saved(task: Task, task_dir: Path) -> bool:
+    path = task_files.events_path(task_dir, task)
+    if not path.exists():
+        return False
+    try:
+        task_files.load_events(path, task)
+    except task_files.TaskFileError as exc:
+        task_files.set_aside(path, str(exc))
+        return False
+    return True
+
+
+def event_files(tasks: list[Task], out: Path) -> list[Path]:
+    """Each task's saved event log, in the tasks' order."""
+    return [task_files.events_path(out / TASK_DIR, task) for task in tasks]
 
 
 def run_tasks(
@@ -247,9 +278,11 @@ def run_tasks(
     with tqdm(
         total=len(tasks), initial=len(frames), desc="scenario x replicate", unit="task", disable=not progress
     ) as bar:
-        for task, frame in executor.map(todo):
-            task_files.save(frame, task_dir / f"{task.key}.parquet", task)
-            frames[task.key] = frame
+        for task, result in executor.map(todo):
+            if result.events is not None:
+                task_files.save_events(result.events, task_files.events_path(task_dir, task), task)
+            task_files.save(result.daily, task_dir / f"{task.key}.parquet", task)
+            frames[task.key] = result.daily
             bar.update(1)
             if on_saved:
                 on_saved(task)

@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--report", action="store_true", help="also write DIR/report.html")
+    run.add_argument(
+        "--events",
+        action="store_true",
+        help="also write DIR/events.parquet: one row per person-level event (README, 'Reading the outputs')",
+    )
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
@@ -117,7 +122,7 @@ def _run_problems(args: argparse.Namespace) -> list[Problem]:
 def cmd_run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.batch import combine, combine_sites, make_executor, make_tasks, run_tasks
+    from sim.batch import combine, combine_sites, event_files, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
@@ -141,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.days is not None:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
     baseline = args.baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
-    tasks = make_tasks(scenarios, args.reps, args.seed)
+    tasks = make_tasks(scenarios, args.reps, args.seed, events=args.events)
     _print_plan(scenarios)
     executor = make_executor(min(args.workers, len(tasks)), args.dask)
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -170,9 +175,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                 extra["milestones.csv"] = reached
             if baseline is not None:
                 extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
-            info = manifest(scenarios, args.reps, args.seed, executor.label, baseline)
-            write_run(out, scenarios, daily, summary, info, extra, sites)
+            info = manifest(scenarios, args.reps, args.seed, executor.label, baseline, args.events)
+            events = event_files(tasks, out) if args.events else None
+            write_run(out, scenarios, daily, summary, info, extra, sites, events)
             _print_results(out, tasks, scenarios, args.reps, reached, extra)
+            _print_events(out, tasks, args.events)
             if args.report:
                 from sim.report import write_report
 
@@ -211,6 +218,25 @@ def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
                 f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
                 f" | {public}{flag}"
             )
+
+
+def _print_events(out: Path, tasks, wanted: bool) -> None:
+    """Where the event log is, or where the kept event files are when it was not asked for."""
+    from sim.batch import event_files
+    from sim.outputs import EVENTS_DATASET
+
+    if wanted:
+        import pyarrow.dataset as ds
+
+        rows = ds.dataset(out / EVENTS_DATASET, format="parquet").count_rows()
+        print(f"events: {out / EVENTS_DATASET} ({rows:,} rows)")
+        return
+    kept = sum(path.exists() for path in event_files(tasks, out))
+    if kept:
+        print(
+            f"note: no {EVENTS_DATASET} without --events; the event logs of {kept} of {len(tasks)} tasks "
+            "are kept in .tasks/events/ and a rerun with --events uses them"
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -1,13 +1,17 @@
-"""The run folder of the output contract: manifest.json, scenarios/, daily.parquet, summary.csv.
+"""The run folder of the output contract: manifest.json, scenarios/, daily.parquet, summary.csv,
+and with `--events` the events.parquet dataset.
 
-Every file is written to a temporary name and renamed, so a reader never sees half a file.
+Every file is written to a temporary name and renamed, so a reader never sees half a file;
+events.parquet is a folder, assembled under a temporary name and renamed whole.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -20,6 +24,9 @@ from sim import __version__
 from sim.scenario import Scenario
 
 PARQUET_ENGINE = "pyarrow"  # named, so pandas never falls back to another engine's bytes
+EVENTS_DATASET = "events.parquet"
+PART_DIGITS = 5  # part-00000.parquet ...: names sort in task order (more digits if need be)
+NO_HARD_LINK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP)
 RUNTIME_PACKAGES = ("mesa", "simpy", "numpy", "pandas", "networkx", "scipy", "pyarrow")
 
 
@@ -35,6 +42,32 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     frame.to_parquet(tmp, index=False, engine=PARQUET_ENGINE)
     os.replace(tmp, path)
+
+
+def write_dataset_atomic(sources: list[Path], path: Path) -> None:
+    """A Parquet dataset at `path` (a folder of part files, one per source, in order) that
+    appears whole or not at all. The parts are hard links to the checked task files, so
+    the log is never copied or held in memory; where the file system cannot link, copies."""
+    tmp = path.with_name(path.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    digits = max(PART_DIGITS, len(str(max(len(sources) - 1, 0))))
+    try:
+        tmp.mkdir()
+        for index, source in enumerate(sources):
+            part = tmp / f"part-{index:0{digits}d}.parquet"
+            try:
+                os.link(source, part)
+            except OSError as exc:
+                if exc.errno not in NO_HARD_LINK:
+                    raise
+                shutil.copyfile(source, part)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -54,7 +87,12 @@ def git_commit() -> str | None:
 
 
 def manifest(
-    scenarios: list[Scenario], reps: int, root_seed: int, executor: str, baseline: str | None
+    scenarios: list[Scenario],
+    reps: int,
+    root_seed: int,
+    executor: str,
+    baseline: str | None,
+    events: bool = False,
 ) -> dict[str, Any]:
     return {
         "package": "ipc-sim",
@@ -65,6 +103,7 @@ def manifest(
         "days": {s.name: s.horizon_days for s in scenarios},
         "executor": executor,
         "baseline": baseline,
+        "events": events,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "dependencies": {name: version(name) for name in RUNTIME_PACKAGES},
@@ -92,8 +131,10 @@ def write_run(
     info: dict[str, Any],
     extra_tables: dict[str, pd.DataFrame] | None = None,
     sites: pd.DataFrame | None = None,
+    events: list[Path] | None = None,
 ) -> None:
-    """Write the contract's files into `out` (which already exists)."""
+    """Write the contract's files into `out` (which already exists); `events` are the tasks'
+    event-log files, in order, for events.parquet. The manifest comes last."""
     scen_dir = out / "scenarios"
     scen_dir.mkdir(exist_ok=True)
     for s in scenarios:
@@ -104,4 +145,6 @@ def write_run(
     write_text_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
     for name, table in (extra_tables or {}).items():
         write_text_atomic(out / name, table.to_csv(index=False, float_format="%.6g"))
+    if events is not None:
+        write_dataset_atomic(events, out / EVENTS_DATASET)
     write_text_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")

@@ -35,6 +35,8 @@ OWNED = (
     "manifest.json",
     "scenarios",
     "daily.parquet",
+    "events.parquet",
+    "events.parquet.tmp",
     "summary.csv",
     "sites.parquet",
     "sites.csv",

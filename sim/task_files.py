@@ -6,6 +6,10 @@ is the task's, its columns are this version's, it has a row for every day and it
 match the checksum. Anything else (a truncated file, garbage, another task's file copied in, a
 file missing a column) is moved to `.tasks/rejected/` with a warning, and the task runs again:
 nothing unchecked reaches `daily.parquet`.
+
+A task run with `--events` also leaves its event log in `.tasks/events/KEY.parquet`, with the
+same kind of record and the same checks (its schema must be `sim.event_log.SCHEMA`); one that
+fails goes to `.tasks/events/rejected/`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.event_log import SCHEMA as EVENT_SCHEMA
 from sim.metrics import METRIC_NAMES
 from sim.site_results import site_columns
 
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
 RECORD = b"ipc-sim-task"
 COLUMNS = ("scenario", "replicate", "day", *METRIC_NAMES)
 REJECTED = "rejected"
+EVENTS = "events"  # the folder of event-log task files, inside the task folder
 
 
 def columns(task: Task) -> tuple[str, ...]:
@@ -50,7 +56,10 @@ def checksum(frame: pd.DataFrame) -> str:
 
 def save(frame: pd.DataFrame, path: Path, task: Task) -> None:
     """Write the task's table with its record, atomically (temporary name, then rename)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    _save_table(pa.Table.from_pandas(frame, preserve_index=False), frame, path, task)
+
+
+def _save_table(table: pa.Table, frame: pd.DataFrame, path: Path, task: Task) -> None:
     record = {"key": task.key, "rows": len(frame), "sha256": checksum(frame)}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), RECORD: json.dumps(record)})
     tmp = path.with_name(path.name + ".tmp")
@@ -58,8 +67,8 @@ def save(frame: pd.DataFrame, path: Path, task: Task) -> None:
     os.replace(tmp, path)
 
 
-def load(path: Path, task: Task) -> pd.DataFrame:
-    """The task's table from `path`, or TaskFileError saying why it cannot be trusted."""
+def _read_table(path: Path, task: Task) -> tuple[pa.Table, dict]:
+    """The table at `path` and its record, if it reads and is this task's."""
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
@@ -70,6 +79,12 @@ def load(path: Path, task: Task) -> pd.DataFrame:
         raise TaskFileError("has no ipc-sim task record") from None
     if record.get("key") != task.key:
         raise TaskFileError("belongs to another task")
+    return table, record
+
+
+def load(path: Path, task: Task) -> pd.DataFrame:
+    """The task's table from `path`, or TaskFileError saying why it cannot be trusted."""
+    table, record = _read_table(path, task)
     frame = table.to_pandas()
     if tuple(frame.columns) != columns(task):
         raise TaskFileError("its columns are not this version's")
@@ -79,6 +94,29 @@ def load(path: Path, task: Task) -> pd.DataFrame:
     if record.get("sha256") != checksum(frame):
         raise TaskFileError("its contents do not match its checksum")
     return frame
+
+
+def events_path(task_dir: Path, task: Task) -> Path:
+    """Where the task's event log is kept."""
+    return task_dir / EVENTS / f"{task.key}.parquet"
+
+
+def save_events(table: pa.Table, path: Path, task: Task) -> None:
+    """Write the task's event log with its record, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save_table(table, table.to_pandas(), path, task)
+
+
+def load_events(path: Path, task: Task) -> pa.Table:
+    """The task's event log from `path`, or TaskFileError saying why it cannot be trusted."""
+    table, record = _read_table(path, task)
+    if not table.schema.equals(EVENT_SCHEMA):
+        raise TaskFileError("its columns are not this version's event log")
+    if record.get("rows") != table.num_rows:
+        raise TaskFileError(f"has {table.num_rows} rows, its record says {record.get('rows')}")
+    if record.get("sha256") != checksum(table.to_pandas()):
+        raise TaskFileError("its contents do not match its checksum")
+    return table
 
 
 def set_aside(path: Path, reason: str) -> None:

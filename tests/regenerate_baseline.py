@@ -61,7 +61,7 @@ def baseline_summary() -> pd.DataFrame:
     """Both stored scenarios at 1,500 people for 120 days, 2 replicates, seed 123, paired."""
     scenarios = stored_scenarios()
     tasks = make_tasks(scenarios, REPS, SEED)
-    daily = combine(tasks, {task.key: run_task(task) for task in tasks})
+    daily = combine(tasks, {task.key: run_task(task).daily for task in tasks})
     return summarise(daily, {s.name: SIZE for s in scenarios}, baseline="baseline")
 
 

@@ -258,6 +258,18 @@ CASES: dict[str, Case] = {
         (("command line", "--baseline", "basline"),),
         commands=("run",),
     ),
+    "events_given_a_value": Case(
+        {"ok.yaml": valid("ok")},
+        ("ok.yaml", "--events=yes"),
+        (("command line", None, "--events"),),
+        commands=("run",),
+    ),
+    "events_with_a_bad_file": Case(
+        {"bad.yaml": valid(extra="bogus: 1\n")},
+        ("bad.yaml", "--events"),
+        (("bad.yaml", "bogus", "unknown key"),),
+        commands=("run",),
+    ),
     "bad_option_and_bad_file_together": Case(
         {"bad.yaml": valid(extra="bogus: 1\n")},
         ("bad.yaml", "--reps", "0"),

@@ -28,7 +28,7 @@ def scenario_path(tmp_path_factory) -> Path:
 
 def run_cli(scenario: Path, out: Path, *options: str) -> None:
     argv = ["run", str(scenario), "--days", "60", "--reps", "2", "--seed", "11",
-            "--out", str(out), "--no-progress", *options]
+            "--out", str(out), "--no-progress", "--events", *options]
     assert main(argv) == 0
 
 
@@ -62,6 +62,15 @@ def test_one_worker_and_two_workers_write_identical_bytes(serial_out, parallel_o
 def test_a_dask_cluster_writes_the_same_bytes_as_one_process(serial_out, dask_out, filename):
     assert (serial_out / filename).read_bytes() == (dask_out / filename).read_bytes()
     assert json.loads((dask_out / "manifest.json").read_text())["executor"] == "dask:local"
+
+
+def parts(out: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((out / "events.parquet").iterdir())]
+
+
+def test_every_executor_writes_the_same_event_log(serial_out, parallel_out, dask_out):
+    assert len(parts(serial_out)) == 2
+    assert parts(serial_out) == parts(parallel_out) == parts(dask_out)
 
 
 def test_run_folder_holds_the_contract_files(serial_out):

@@ -38,7 +38,7 @@ def test_run_task_leaves_no_model_in_mesas_agent_registry(tracked_models):
     tasks = make_tasks([small_scenario(size=1000, days=20)], reps=4, root_seed=0)
 
     for task in tasks:
-        frame = run_task(task)
+        frame = run_task(task).daily
         assert len(frame) == 20
         assert registered_models() <= already
 

@@ -42,7 +42,7 @@ def test_a_missing_targets_file_is_an_error_not_an_empty_check(tmp_path):
 def test_parquet_is_written_by_pyarrow(tmp_path):
     [task] = make_tasks([small_scenario(days=5)], reps=1, root_seed=1)
     path = tmp_path / "task.parquet"
-    write_parquet_atomic(run_task(task), path)
+    write_parquet_atomic(run_task(task).daily, path)
 
     assert "parquet-cpp-arrow" in pq.ParquetFile(path).metadata.created_by
 

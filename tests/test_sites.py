@@ -146,7 +146,7 @@ def test_a_cohort_larger_than_its_sites_eligible_people_is_refused_with_the_fix(
 def two_site_task():
     scenario = dataclasses.replace(small_scenario(size=3000, days=60), sites=TWO_SMALL_SITES)
     (task,) = make_tasks([scenario], 1, 5)
-    frames = {task.key: run_task(task)}
+    frames = {task.key: run_task(task).daily}
     return scenario, combine([task], frames), combine_sites([task], frames)
 
 
@@ -215,7 +215,7 @@ def per_person(model_size: int, reps: int, days: int, sites=None) -> dict[str, f
     )
     scenario = dataclasses.replace(scenario, sites=sites)
     tasks = make_tasks([scenario], reps, 20170901)
-    frames = {t.key: run_task(t) for t in tasks}
+    frames = {t.key: run_task(t).daily for t in tasks}
     sites_table = combine_sites(tasks, frames)
     rates = {}
     for site, d in sites_table.groupby("site"):
