@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 class Event(IntEnum):
     """What happened; rows of one day come in this order, and each event's rows by person."""
 
-    ENTRY = 0  # joined the cohort (`Today.entered`; none while the cohort is closed)
+    ENTRY = 0  # joined the cohort (`Today.entered`)
     CRISIS = 1  # a crisis, carer breakdowns included
     MANAGED_AT_HOME = 2  # a crisis handled without A&E (care-plan contingency)
     AE_ATTENDANCE = 3
@@ -65,6 +65,7 @@ LAST_IN_THE_DAY = 2**31 - 1  # `order`: after every lever of the SERVICES phase
 # The daily flow each event's count equals, day by day. PHB_ENDED and PEER_LEFT have no flow of
 # their own: they close the stock (`phbs_active`, `peer_members_active`) with the starts.
 METRIC_OF: dict[Event, str] = {
+    Event.ENTRY: "entries",
     Event.CRISIS: "crises",
     Event.MANAGED_AT_HOME: "crises_managed_at_home",
     Event.AE_ATTENDANCE: "ae_attendances",

@@ -14,6 +14,7 @@ from sim.event_log import COLUMNS, EVENT_NAMES, METRIC_OF, PATHWAY_NAMES, SCHEMA
 from sim.hospital import Pathway
 from sim.levers.care_planning import PlanStatus
 from sim.model import IPCModel
+from sim.population import Location
 
 SIZE, DAYS, START, SEED = 2000, 200, 20, 7
 LEVERS = {
@@ -84,7 +85,7 @@ def test_deaths_at_home_and_in_hospital_are_all_there_once(run):
     dead = events.loc[events["event"] == "death", "person"]
 
     assert dead.is_unique
-    assert set(dead) == set(np.flatnonzero(~model.people.alive))
+    assert set(dead) == set(np.flatnonzero(model.people.location == Location.DEAD))
     assert (
         events[events["person"].isin(dead)]
         .groupby("person")["day"]
