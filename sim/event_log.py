@@ -51,7 +51,7 @@ class Event(IntEnum):
     DEATH = 6  # at home, in a care home or in hospital (a death in hospital has no discharge)
     PLAN_COMPLETED = 7
     PHB_STARTED = 8  # a personal health budget's first day in payment
-    PHB_ENDED = 9  # the holder died or moved into a care home (seen by the lever the next day)
+    PHB_ENDED = 9  # the holder died or moved into a care home
     PEER_JOINED = 10
     PEER_LEFT = 11  # membership ran its course, or the member died
     ADVOCACY_STARTED = 12  # a new advocacy or brokerage case

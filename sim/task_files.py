@@ -77,6 +77,8 @@ def _read_table(path: Path, task: Task) -> tuple[pa.Table, dict]:
         record = json.loads((table.schema.metadata or {})[RECORD])
     except (KeyError, ValueError):
         raise TaskFileError("has no ipc-sim task record") from None
+    if not isinstance(record, dict):
+        raise TaskFileError("its ipc-sim task record is not a record")
     if record.get("key") != task.key:
         raise TaskFileError("belongs to another task")
     return table, record

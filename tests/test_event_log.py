@@ -80,6 +80,18 @@ def test_starts_less_ends_are_the_days_change_in_the_stock(run, started, ended, 
     assert per_day(events, ended, DAYS).sum() > 0
 
 
+def test_every_crisis_is_managed_at_home_or_an_attendance_the_same_day(run):
+    _, _, events, _ = run
+    key = ["day", "person"]
+    crises = events.loc[events["event"] == "crisis", key]
+    handled = events.loc[events["event"].isin(["managed_at_home", "ae_attendance"]), key]
+
+    pd.testing.assert_frame_equal(
+        crises.sort_values(key).reset_index(drop=True), handled.sort_values(key).reset_index(drop=True)
+    )
+    assert (events["event"] == "managed_at_home").any()
+
+
 def test_deaths_at_home_and_in_hospital_are_all_there_once(run):
     model, daily, events, _ = run
     dead = events.loc[events["event"] == "death", "person"]

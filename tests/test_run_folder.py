@@ -151,8 +151,14 @@ def damage_edited_value(path: Path, other: Path) -> None:
     pq.write_table(edited, path)
 
 
+def damage_record_not_an_object(path: Path, other: Path) -> None:
+    table = pq.read_table(path)
+    pq.write_table(table.replace_schema_metadata({b"ipc-sim-task": b"[1, 2]"}), path)
+
+
 DAMAGE = {
     "truncated": damage_truncate,
+    "a_record_that_is_not_an_object": damage_record_not_an_object,
     "garbage": damage_garbage,
     "another_tasks_file": damage_another_tasks_file,
     "missing_a_column": damage_missing_column,
