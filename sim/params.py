@@ -98,12 +98,37 @@ class Parameter:
         return lo, hi
 
 
+REQUIRED_FIELDS = ("value", "low", "high", "unit", "source")
+OPTIONAL_FIELDS = ("note", "kind", "positive")
+KINDS = ("float", "int")
+
+
+def entry_problems(name: str, entry: Any) -> list[str]:
+    """What is wrong with one written registry entry: a missing or unknown field, an unknown
+    unit or kind. A typo in a field name must not be silently ignored (it would drop a range,
+    a flag or a price year without a word)."""
+    if not isinstance(entry, Mapping):
+        return [f"{name}: must be a mapping of fields, got {type(entry).__name__}"]
+    problems = [f"{name}: missing field {f!r}" for f in REQUIRED_FIELDS if f not in entry]
+    allowed = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
+    problems += [
+        f"{name}: unknown field {f!r} (allowed: {', '.join(allowed)})" for f in entry if f not in allowed
+    ]
+    if "unit" in entry and entry["unit"] not in UNITS:
+        problems.append(f"{name}: unknown unit {entry['unit']!r}")
+    if entry.get("kind", "float") not in KINDS:
+        problems.append(f"{name}: unknown kind {entry['kind']!r} (allowed: {', '.join(KINDS)})")
+    return problems
+
+
 def parse_entries(raw: Mapping[str, Mapping[str, Any]], origin: str) -> dict[str, Parameter]:
-    """Registry entries from their written form (`parameters.yaml`, or a lever's own)."""
+    """Registry entries from their written form (`parameters.yaml`, or a lever's own); every
+    problem in the written form is reported at once."""
+    problems = [p for name, entry in raw.items() for p in entry_problems(name, entry)]
+    if problems:
+        raise ValueError(f"{origin}: " + f"\n{origin}: ".join(problems))
     registry: dict[str, Parameter] = {}
     for name, entry in raw.items():
-        if entry["unit"] not in UNITS:
-            raise ValueError(f"{origin}: {name}: unknown unit {entry['unit']!r}")
         registry[name] = Parameter(
             name=name,
             value=float(entry["value"]),
