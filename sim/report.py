@@ -23,7 +23,8 @@ import pandas as pd  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
 from sim.outputs import write_text_atomic  # noqa: E402
-from sim.params import REGISTRY  # noqa: E402
+from sim.params import REGISTRY, price_year_label  # noqa: E402
+from sim.prices import price_year  # noqa: E402
 from sim.run_folder import lock_for_reading  # noqa: E402
 from sim.run_reader import RunContents, read_run  # noqa: E402
 from sim.summary import t_interval  # noqa: E402
@@ -279,6 +280,9 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
                 "low": p.low,
                 "high": p.high,
                 "unit": p.unit,
+                "price year": price_year_label(p),
+                "original": p.original,
+                "uplift": p.uplift if p.is_money else None,
                 "source": p.source,
                 **{
                     n: resolved[n]["parameters"].get(p.name)
@@ -309,6 +313,9 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
         + "<h3>Levers switched on</h3>"
         + (_frame_table(levers) if len(levers) else "<p>none</p>")
         + "<h3>Parameters (default, plausible range, unit, source; scenario values where they differ)</h3>"
+        + f"<p>Costs are in {price_year()} prices: the default is the original figure, as published in "
+        "its price year, times the uplift from the PSSRU HCHS and NHS cost inflation indices "
+        "(<code>sim/data/price_index.yaml</code>); a cost whose price year is unknown is taken as stated.</p>"
         + _frame_table(params)
     )
 

@@ -100,7 +100,8 @@ def test_params_reject_an_invalid_override():
 def test_ipc_sim_params_prints_every_parameter_name(capsys):
     assert main(["params"]) == 0
     out = capsys.readouterr().out
-    printed = {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
+    table = out.split("\n\n")[0]  # the table, then a note on price years
+    printed = {line.split()[0] for line in table.splitlines()[1:] if line.strip()}
     assert printed == set(REGISTRY)
 
 
@@ -108,12 +109,15 @@ def test_ipc_sim_params_csv_has_the_documented_columns_and_every_row(capsys):
     assert main(["params", "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
 
-    assert list(table.columns) == ["name", "value", "low", "high", "unit", "source", "note"]
+    assert list(table.columns) == [
+        "name", "value", "low", "high", "unit", "price_year", "original", "uplift", "source", "note"
+    ]
     assert list(table["name"]) == list(REGISTRY)
     for row in table.itertuples():
         spec = REGISTRY[row.name]
-        assert (row.value, row.low, row.high) == (spec.value, spec.low, spec.high)
+        assert (row.value, row.low, row.high) == pytest.approx((spec.value, spec.low, spec.high), rel=1e-15)
         assert (row.unit, row.source, row.note) == (spec.unit, spec.source, spec.note)
+        assert (row.price_year != "") == spec.is_money
 
 
 def test_ipc_sim_params_markdown_has_a_row_per_parameter(capsys):

@@ -69,7 +69,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Gamma shape of set-up times",
     },
     "phb.budget_mean": {
-        "value": 3000,
+        "original": 3000,
+        "price_year": "unknown",
         "low": 1000,
         "high": 10000,
         "unit": "GBP per year",
@@ -113,7 +114,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Share spent on activity, exercise and other support; the three shares sum to 1",
     },
     "phb.respite_hour_cost": {
-        "value": 16.12,
+        "original": 16.12,
+        "price_year": "2018/19",
         "low": 13.77,
         "high": 18.93,
         "unit": "GBP per hour",
