@@ -105,6 +105,7 @@ def test_the_run_exercises_every_payer(run):
     for metric in ("cost_nhs", "cost_social_care", "cost_phb", "cost_programme"):
         assert (daily[metric] != 0).sum() > 100, metric
     assert daily["phbs_active"].max() > 50 and daily["advocacy_active"].max() > 20
+    assert daily["crises_managed_at_home"].sum() > 20
 
 
 def test_nhs_cost_is_unit_cost_times_activity_less_the_spend_budgets_displace(run):
@@ -113,6 +114,7 @@ def test_nhs_cost_is_unit_cost_times_activity_less_the_spend_budgets_displace(ru
     _, p2 = running_packages(days)
     expected = (
         daily["ae_attendances"] * value("costs.ae_attendance")
+        + daily["crises_managed_at_home"] * value("costs.crisis_managed_at_home")
         + daily["emergency_admissions"] * value("costs.emergency_admission")
         + np.array([excess_bed_days(d) for d in days]) * value("costs.excess_bed_day")
         + p2 * value("costs.intermediate_care_day")
