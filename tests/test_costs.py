@@ -8,7 +8,7 @@ import pytest
 from conftest import lever_scenario
 
 from sim.model import IPCModel
-from sim.params import REGISTRY
+from sim.params import REGISTRY, check_value
 from sim.trust import excess_bed_days
 
 TRIM = 10  # bed days the episode price covers, in these hand-worked stays
@@ -54,3 +54,11 @@ def test_each_crisis_managed_at_home_is_charged_to_the_nhs():
         charged += routing.report(model.today)["cost_nhs"]
     assert managed > 10
     assert charged == pytest.approx(managed * REGISTRY["costs.crisis_managed_at_home"].value, rel=1e-12)
+
+
+def test_the_phb_displacement_prior_runs_from_no_displacement_to_budgets_that_save():
+    spec = REGISTRY["phb.displaced_nhs_share"]
+    assert spec.low == 0.0  # the budget buys only new support
+    assert spec.high > 1.0  # each GBP of budget replaces more than a GBP of NHS services (CHC: 1/0.83)
+    assert check_value("phb.displaced_nhs_share", 1.2) is None
+    assert spec.value == 0.3
