@@ -136,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
-    from sim.summary import milestone_rows, milestones, summarise
+    from sim.summary import Valuation, milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
     problems = _run_problems(args)
@@ -175,7 +175,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
                 return 130
             daily = combine(tasks, frames)
-            summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
+            sizes = {s.name: s.population_size for s in scenarios}
+            valuations = {s.name: Valuation.of(s.params) for s in scenarios}
+            summary = summarise(daily, sizes, baseline, valuations)
             reached = milestones(daily, {s.name: s.targets() for s in scenarios if s.targets()})
             summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
             sites = combine_sites(tasks, frames)

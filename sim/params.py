@@ -50,6 +50,8 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "GBP per day": (1.0, 0.0, math.inf),
     "GBP per week": (1 / DAYS_PER_WEEK, 0.0, math.inf),
     "GBP per year": (1 / DAYS_PER_YEAR, 0.0, math.inf),
+    # a discount rate: applied in whole years to the summary's totals, so never converted to days
+    "rate per year": (1.0, 0.0, 1.0),
 }
 
 # Groups of shares that must sum to one (checked for defaults and every scenario); levers add

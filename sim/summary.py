@@ -1,22 +1,57 @@
 """From daily rows to the contract's summary: annual figures with 95% intervals, and paired
-differences from the baseline by replicate (common random numbers make the pairing tight)."""
+differences from the baseline by replicate (common random numbers make the pairing tight).
+
+Costs are also given as totals over the horizon, undiscounted and discounted (HM Treasury
+Green Book), side by side, each with its paired difference."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import FLOW, KIND, METRIC_NAMES
+from sim.metrics import COST_TOTAL, FLOW, KIND, METRIC_NAMES, PAYERS
+from sim.params import Params
 from sim.units import DAYS_PER_YEAR
 
 PER_1000 = "_per_1000"
+HORIZON = "_horizon"  # a cost's undiscounted total over the whole horizon
+DISCOUNTED = "_horizon_discounted"  # the same total, discounted
+COST_METRICS = (*(payer.name for payer in PAYERS), COST_TOTAL.name)
 SUMMARY_COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
 
 
-def per_replicate(daily: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Valuation:
+    """How one scenario's costs are valued over time: its discount rate (a year)."""
+
+    discount_rate: float
+
+    @classmethod
+    def of(cls, params: Params) -> Valuation:
+        return cls(discount_rate=params.source_value("costs.discount_rate"))
+
+
+def discount_weights(day: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """The weight of each recorded day's cost: 1 / (1 + rate)^t, t the whole year of the horizon
+    that holds the day's middle (t = 0 for the first year, day 0 being the first day reported).
+    Annual steps, as the Green Book discounts (year 0 undiscounted), not a continuous decline."""
+    year = np.floor((np.asarray(day, dtype=float) + 0.5) / DAYS_PER_YEAR)
+    return (1.0 + rate) ** -year
+
+
+def per_replicate(
+    daily: pd.DataFrame, sizes: dict[str, int], valuations: dict[str, Valuation] | None = None
+) -> pd.DataFrame:
     """One row per (scenario, replicate, metric): flows as annual totals, stocks as daily means,
-    and flows again per 1,000 people in the starting cohort."""
+    and flows again per 1,000 people in the starting cohort. Each cost is followed by its
+    totals over the horizon, undiscounted and discounted at the scenario's rate."""
+    valuations = _valuations(valuations, daily)
+    rate = daily["scenario"].map({s: v.discount_rate for s, v in valuations.items()}).to_numpy()
+    weighted = daily[list(COST_METRICS)].mul(discount_weights(daily["day"].to_numpy(), rate), axis=0)
+    discounted = weighted.groupby([daily["scenario"], daily["replicate"]], sort=False).sum()
     grouped = daily.groupby(["scenario", "replicate"], sort=False)
     days = grouped["day"].count()
     sums = grouped[list(METRIC_NAMES)].sum()
@@ -27,12 +62,24 @@ def per_replicate(daily: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame:
         per_thousand = sizes[scenario] / 1000.0
         for metric in METRIC_NAMES:
             if KIND[metric] == FLOW:
-                annual = sums.at[(scenario, rep), metric] / years
-                rows.append((scenario, rep, metric, annual))
-                rows.append((scenario, rep, metric + PER_1000, annual / per_thousand))
+                total = sums.at[(scenario, rep), metric]
+                rows.append((scenario, rep, metric, total / years))
+                rows.append((scenario, rep, metric + PER_1000, total / years / per_thousand))
             else:
                 rows.append((scenario, rep, metric, means.at[(scenario, rep), metric]))
+            if metric in COST_METRICS:
+                present = discounted.at[(scenario, rep), metric]
+                rows.append((scenario, rep, metric + HORIZON, total))
+                rows.append((scenario, rep, metric + HORIZON + PER_1000, total / per_thousand))
+                rows.append((scenario, rep, metric + DISCOUNTED, present))
+                rows.append((scenario, rep, metric + DISCOUNTED + PER_1000, present / per_thousand))
     return pd.DataFrame(rows, columns=["scenario", "replicate", "metric", "value"])
+
+
+def _valuations(given: dict[str, Valuation] | None, daily: pd.DataFrame) -> dict[str, Valuation]:
+    """Each scenario's valuation; the registry's defaults for a scenario not given one."""
+    default = Valuation.of(Params())
+    return {s: (given or {}).get(s, default) for s in daily["scenario"].unique()}
 
 
 def t_interval(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,9 +101,15 @@ def interval(values: np.ndarray) -> tuple[float, float, float]:
     return float(mean), float(lo), float(hi)
 
 
-def summarise(daily: pd.DataFrame, sizes: dict[str, int], baseline: str | None) -> pd.DataFrame:
-    """The contract's summary.csv: scenario, metric, mean, lo95, hi95, diff_mean, diff_lo95, diff_hi95."""
-    reps = per_replicate(daily, sizes)
+def summarise(
+    daily: pd.DataFrame,
+    sizes: dict[str, int],
+    baseline: str | None,
+    valuations: dict[str, Valuation] | None = None,
+) -> pd.DataFrame:
+    """The contract's summary.csv: scenario, metric, mean, lo95, hi95, diff_mean, diff_lo95, diff_hi95.
+    `valuations` gives each scenario's discount rate (the registry's by default)."""
+    reps = per_replicate(daily, sizes, valuations)
     wide = reps.pivot_table(index=["scenario", "metric"], columns="replicate", values="value", sort=False)
     rows = []
     for (scenario, metric), values in wide.iterrows():

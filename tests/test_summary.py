@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.metrics import FLOW, KIND, METRIC_NAMES, STOCK
-from sim.summary import PER_1000, summarise
+from sim.summary import COST_METRICS, DISCOUNTED, HORIZON, PER_1000, Valuation, summarise
 from sim.units import DAYS_PER_YEAR
 
 COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
@@ -68,7 +68,8 @@ def test_differences_are_nan_without_a_baseline():
 
 def test_every_scenario_has_a_row_per_metric_and_per_1000_rows_only_for_flows():
     summary = summarise(daily_table({"a": 1, "b": 2}), {"a": 1000, "b": 2000}, None)
-    expected = set(METRIC_NAMES) | {f + PER_1000 for f in FLOWS}
+    horizon = {c + suffix for c in COST_METRICS for suffix in (HORIZON, DISCOUNTED)}
+    expected = set(METRIC_NAMES) | {f + PER_1000 for f in FLOWS} | horizon | {h + PER_1000 for h in horizon}
 
     for scenario in ("a", "b"):
         assert set(summary.loc[summary["scenario"] == scenario, "metric"]) == expected
@@ -143,3 +144,65 @@ def test_differences_are_paired_by_replicate():
     assert r["diff_mean"] == pytest.approx(5 * DAYS_PER_YEAR / 40, rel=1e-12)
     assert r["diff_hi95"] - r["diff_lo95"] == pytest.approx(0.0, abs=1e-9)
     assert r["hi95"] - r["lo95"] > 1.0
+
+
+def constant_cost_table(days: int, scenario: str = "a", reps: int = 2) -> pd.DataFrame:
+    """Every metric zero except GBP 1 of NHS cost every day."""
+    frame = daily_table({scenario: 1}, reps=reps, days=days)
+    frame[list(METRIC_NAMES)] = 0.0
+    frame["cost_nhs"] = frame["cost_total"] = 1.0
+    return frame
+
+
+def test_two_years_of_a_constant_daily_cost_discount_in_green_book_annual_steps():
+    # 730 days: days 0-364 are year 0 (weight 1), days 365-729 year 1 (weight 1 / 1.035)
+    summary = summarise(constant_cost_table(730), {"a": 1000}, None, {"a": Valuation(0.035)})
+
+    assert row(summary, "a", "cost_nhs")["mean"] == pytest.approx(365.25, rel=1e-12)  # a year
+    assert row(summary, "a", "cost_nhs" + HORIZON)["mean"] == pytest.approx(730.0, rel=1e-12)
+    assert row(summary, "a", "cost_nhs" + DISCOUNTED)["mean"] == pytest.approx(365 + 365 / 1.035, rel=1e-12)
+    assert row(summary, "a", "cost_total" + DISCOUNTED + PER_1000)["mean"] == pytest.approx(
+        365 + 365 / 1.035, rel=1e-12
+    )
+
+
+def test_a_third_year_is_discounted_twice_and_holds_the_leap_day():
+    # 1,096 days: a day belongs to the 365.25-day year that holds its middle, so year 2 is
+    # days 730-1095 (366 days)
+    summary = summarise(constant_cost_table(1096), {"a": 1000}, None, {"a": Valuation(0.035)})
+
+    expected = 365 + 365 / 1.035 + 366 / 1.035**2
+    assert row(summary, "a", "cost_nhs" + DISCOUNTED)["mean"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_zero_discount_rate_gives_the_undiscounted_total():
+    summary = summarise(constant_cost_table(800), {"a": 1000}, None, {"a": Valuation(0.0)})
+    undiscounted = row(summary, "a", "cost_nhs" + HORIZON)["mean"]
+    assert row(summary, "a", "cost_nhs" + DISCOUNTED)["mean"] == undiscounted == 800.0
+
+
+def test_the_discount_rate_is_each_scenarios_own():
+    daily = pd.concat([constant_cost_table(730, "a"), constant_cost_table(730, "b")])
+    summary = summarise(daily, {"a": 1000, "b": 1000}, None, {"a": Valuation(0.035), "b": Valuation(0.015)})
+
+    assert row(summary, "b", "cost_nhs" + DISCOUNTED)["mean"] == pytest.approx(365 + 365 / 1.015, rel=1e-12)
+
+
+def test_the_registry_rate_is_the_default():
+    summary = summarise(constant_cost_table(730), {"a": 1000}, None)
+    assert row(summary, "a", "cost_nhs" + DISCOUNTED)["mean"] == pytest.approx(365 + 365 / 1.035, rel=1e-12)
+
+
+def test_discounted_differences_are_paired_by_replicate():
+    """b spends GBP 10 more on day 400 of each replicate: year 1, so 10 / 1.035 discounted."""
+    base = daily_table({"baseline": 1}, reps=3, days=730)
+    more = base.assign(scenario="b")
+    more.loc[more["day"] == 400, ["cost_programme", "cost_total"]] += 10
+    valuations = {"baseline": Valuation(0.035), "b": Valuation(0.035)}
+    summary = summarise(pd.concat([base, more]), {"baseline": 1000, "b": 1000}, "baseline", valuations)
+
+    for metric in ("cost_programme", "cost_total"):
+        r = row(summary, "b", metric + DISCOUNTED)
+        assert r["diff_mean"] == pytest.approx(10 / 1.035, rel=1e-9)
+        assert r["diff_hi95"] - r["diff_lo95"] == pytest.approx(0.0, abs=1e-9)
+        assert row(summary, "b", metric + HORIZON)["diff_mean"] == pytest.approx(10.0, rel=1e-9)
