@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.metrics import FLOW, KIND, METRIC_NAMES, STOCK
-from sim.summary import COST_METRICS, DISCOUNTED, HORIZON, PER_1000, Valuation, summarise
+from sim.summary import COST_METRICS, DISCOUNTED, HORIZON, PER_1000, RELEASED, Valuation, summarise
 from sim.units import DAYS_PER_YEAR
 
 COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
@@ -49,16 +49,20 @@ def test_identical_scenarios_differ_by_exactly_zero_with_a_zero_width_interval()
     daily = daily_table({"baseline": 1, "copy": 1})
     summary = summarise(daily, {"baseline": 1000, "copy": 1000}, "baseline")
 
-    copy = summary[summary["scenario"] == "copy"]
+    copy = summary[(summary["scenario"] == "copy") & ~summary["metric"].isin(RELEASED)]
     assert len(copy) > 0
     assert (copy["diff_mean"] == 0.0).all()
     assert (copy["diff_lo95"] == 0.0).all()
     assert (copy["diff_hi95"] == 0.0).all()
+    released = summary[(summary["scenario"] == "copy") & summary["metric"].isin(RELEASED)]
+    assert len(released) == len(RELEASED)
+    assert (released[["mean", "lo95", "hi95"]] == 0.0).all().all()
 
 
 def test_the_baseline_differs_from_itself_by_exactly_zero():
     summary = summarise(daily_table({"baseline": 1}), {"baseline": 1000}, "baseline")
-    assert (summary[["diff_mean", "diff_lo95", "diff_hi95"]] == 0.0).all().all()
+    paired = summary[~summary["metric"].isin(RELEASED)]
+    assert (paired[["diff_mean", "diff_lo95", "diff_hi95"]] == 0.0).all().all()
 
 
 def test_differences_are_nan_without_a_baseline():
@@ -206,3 +210,52 @@ def test_discounted_differences_are_paired_by_replicate():
         assert r["diff_mean"] == pytest.approx(10 / 1.035, rel=1e-9)
         assert r["diff_hi95"] - r["diff_lo95"] == pytest.approx(0.0, abs=1e-9)
         assert row(summary, "b", metric + HORIZON)["diff_mean"] == pytest.approx(10.0, rel=1e-9)
+
+
+def fewer_bed_days(freed: float, days: int = 73, reps: int = 3) -> pd.DataFrame:
+    """A baseline and a scenario `b` whose cohort uses `freed` fewer bed days on day 5 of each
+    replicate, while the whole hospital uses `freed - 1` fewer (someone else took a bed-day)."""
+    base = daily_table({"baseline": 1}, reps=reps, days=days)
+    b = base.assign(scenario="b")
+    b.loc[b["day"] == 5, "bed_days"] -= freed
+    b.loc[b["day"] == 5, "hospital_bed_days"] -= freed - 1
+    return pd.concat([base, b])
+
+
+def test_bed_days_released_are_the_paired_fall_in_the_cohorts_bed_days_a_year():
+    # 10 bed days freed in a 73-day run: 10 x 365.25 / 73 a year, the same in every replicate
+    valuations = {"baseline": Valuation(0.035, 300.0), "b": Valuation(0.035, 300.0)}
+    summary = summarise(fewer_bed_days(10), {"baseline": 2000, "b": 2000}, "baseline", valuations)
+
+    a_year = 10 * DAYS_PER_YEAR / 73
+    released = row(summary, "b", "bed_days_released")
+    assert (released["mean"], released["lo95"], released["hi95"]) == pytest.approx((a_year,) * 3, rel=1e-9)
+    assert released[["diff_mean", "diff_lo95", "diff_hi95"]].isna().all()  # already a difference
+    assert row(summary, "b", "bed_days_released" + PER_1000)["mean"] == pytest.approx(a_year / 2, rel=1e-9)
+    assert row(summary, "b", "hospital_bed_days_released")["mean"] == pytest.approx(
+        9 * DAYS_PER_YEAR / 73, rel=1e-9
+    )
+
+
+def test_bed_days_released_are_priced_as_capacity_at_the_bed_day_value():
+    valuations = {"baseline": Valuation(0.035, 300.0), "b": Valuation(0.035, 300.0)}
+    summary = summarise(fewer_bed_days(10), {"baseline": 1000, "b": 1000}, "baseline", valuations)
+
+    value = row(summary, "b", "bed_days_released_capacity_value")["mean"]
+    assert value == pytest.approx(10 * DAYS_PER_YEAR / 73 * 300.0, rel=1e-9)
+
+
+def test_the_capacity_value_of_bed_days_is_never_in_a_cost():
+    daily = fewer_bed_days(10)
+    sizes = {"baseline": 1000, "b": 1000}
+    cheap = summarise(daily, sizes, "baseline", {s: Valuation(0.035, 1.0) for s in sizes})
+    dear = summarise(daily, sizes, "baseline", {s: Valuation(0.035, 1000.0) for s in sizes})
+
+    priced = cheap["metric"].str.contains("capacity_value")
+    assert priced.sum() == 4 and cheap["metric"].str.startswith("cost_").sum() > 0
+    pd.testing.assert_frame_equal(cheap[~priced], dear[~priced])  # every cost row included
+
+
+def test_no_bed_days_released_without_a_baseline():
+    summary = summarise(fewer_bed_days(10), {"baseline": 1000, "b": 1000}, None)
+    assert not summary["metric"].isin(RELEASED).any()
