@@ -155,7 +155,7 @@ class CrisisRouting(Component):
 
     name = "routing"
     phase = Phase.ROUTING
-    reads = ("episode.after_crisis", *PLANNER_READS)
+    reads = ("episode.after_crisis", "costs.crisis_managed_at_home", *PLANNER_READS)
     columns = (Column("ae_count", np.int32, 0, "A&E attendances so far"),)
     metrics = (
         Metric("crises", FLOW, "cohort crises (A&E attendances plus crises managed at home)"),
@@ -167,6 +167,7 @@ class CrisisRouting(Component):
         super().__init__(model)
         self.planner = AttendancePlanner(self.params, self.streams)
         self._episode_after_crisis = self.params["episode.after_crisis"]
+        self._managed_cost = self.params["costs.crisis_managed_at_home"]
         low, high = self.params["crisis.share_low_acuity"], self.params["crisis.share_high_acuity"]
         self._acuity_edges = np.array([low, 1.0 - high])
 
@@ -204,8 +205,11 @@ class CrisisRouting(Component):
         today.plan = self.planner.plan(people, to_ae, today.day, acuity[going])
 
     def report(self, today: Today) -> dict[str, float]:
+        """A crisis managed at home is not free: the NHS pays for the community response
+        (a GP or nurse visit) that manages it."""
         return {
             "crises": today.crises.size,
             "crises_managed_at_home": today.managed.size,
             "ae_attendances": today.attenders.size,
+            "cost_nhs": today.managed.size * self._managed_cost,
         }

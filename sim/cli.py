@@ -84,21 +84,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    """Every parameter; costs with the figure as published, its price year and the uplift."""
     import pandas as pd
 
     from sim.params import registry_table
+    from sim.prices import price_year
 
     table = pd.DataFrame(registry_table())
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "markdown":
-        print("| name | value | low | high | unit | source |")
-        print("|---|---|---|---|---|---|")
+        uplift = f"uplift to {price_year()}"
+        print(f"| name | value | low | high | unit | price year | original | {uplift} | source |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for row in table.itertuples():
-            print(f"| {row.name} | {row.value:g} | {row.low:g} | {row.high:g} | {row.unit} | {row.source} |")
+            cost = (
+                f"{row.price_year} | {row.original:g} | {row.uplift:.6f}" if row.price_year else " |  | "
+            )
+            numbers = f"{row.value:g} | {row.low:g} | {row.high:g}"
+            print(f"| {row.name} | {numbers} | {row.unit} | {cost} | {row.source} |")
     else:
-        columns = ["name", "value", "low", "high", "unit", "source"]
-        print(table[columns].to_string(index=False, max_colwidth=60, float_format="{:g}".format))
+        columns = ["name", "value", "low", "high", "unit", "price_year", "original", "uplift", "source"]
+        shown = table[columns].astype({"original": object, "uplift": object})
+        for column, fmt in (("original", "{:g}"), ("uplift", "{:.6f}")):
+            shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in table[column]]
+        print(shown.to_string(index=False, max_colwidth=60, float_format="{:g}".format))
+        print(
+            f"\nCosts are in {price_year()} prices: value = original (as published, in its price year)"
+            " x uplift (PSSRU HCHS/NHSCII index, sim/data/price_index.yaml)."
+        )
     return EXIT_OK
 
 
@@ -127,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
-    from sim.summary import milestone_rows, milestones, summarise
+    from sim.summary import Valuation, milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
     problems = _run_problems(args)
@@ -166,7 +180,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
                 return 130
             daily = combine(tasks, frames)
-            summary = summarise(daily, {s.name: s.population_size for s in scenarios}, baseline)
+            sizes = {s.name: s.population_size for s in scenarios}
+            valuations = {s.name: Valuation.of(s.params) for s in scenarios}
+            summary = summarise(daily, sizes, baseline, valuations)
             reached = milestones(daily, {s.name: s.targets() for s in scenarios if s.targets()})
             summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
             sites = combine_sites(tasks, frames)

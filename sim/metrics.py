@@ -12,7 +12,7 @@ import pandas as pd
 from sim.catalogue import component_classes
 from sim.component import FLOW, STOCK, Metric
 
-__all__ = ["FLOW", "KIND", "METRICS", "METRIC_NAMES", "PAYERS", "STOCK", "Metric", "Recorder"]
+__all__ = ["COST_TOTAL", "FLOW", "KIND", "METRICS", "METRIC_NAMES", "PAYERS", "STOCK", "Metric", "Recorder"]
 
 # Costs by payer: any component adds the cost of its own activity to these.
 PAYERS: tuple[Metric, ...] = (

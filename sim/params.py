@@ -6,7 +6,8 @@ registry is built on first use from both.
 
 Values are stored in the units the sources use (per person-year, hours, GBP per week ...) and
 converted once, here, to the model's single unit of time, the day (Starsim's lesson: mixed
-time units are the commonest bug class in such models).
+time units are the commonest bug class in such models). Costs are given as published, with
+their price year, and uplifted here to the model's one price year, 2017/18 (`sim.prices`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from sim.prices import UNKNOWN, price_index, price_year
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR, HOURS_PER_DAY
 
 # unit -> (factor to model units, lower hard limit, upper hard limit)
@@ -49,6 +51,8 @@ UNITS: dict[str, tuple[float, float, float]] = {
     "GBP per day": (1.0, 0.0, math.inf),
     "GBP per week": (1 / DAYS_PER_WEEK, 0.0, math.inf),
     "GBP per year": (1 / DAYS_PER_YEAR, 0.0, math.inf),
+    # a discount rate: applied in whole years to the summary's totals, so never converted to days
+    "rate per year": (1.0, 0.0, 1.0),
 }
 
 # Groups of shares that must sum to one (checked for defaults and every scenario); levers add
@@ -75,9 +79,14 @@ CORE_SHARE_GROUPS: dict[str, tuple[str, ...]] = {
 SHARE_TOLERANCE = 1e-6
 
 
+# Units of money: entries in them give their figure as published and its price year, and the
+# registry puts them in the model's one price year (`sim.prices`).
+MONEY_UNITS = frozenset(u for u in UNITS if u.startswith("GBP"))
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One registry entry, in source units."""
+    """One registry entry, in source units (money in the model's price year, 2017/18)."""
 
     name: str
     value: float
@@ -88,6 +97,9 @@ class Parameter:
     note: str
     kind: str = "float"
     positive: bool = False  # zero is not allowed (the value divides or is logged)
+    original: float | None = None  # money: the figure as published, in `price_year` prices
+    price_year: str | None = None  # money: the financial year of `original`, or "unknown"
+    uplift: float = 1.0  # money: value / original, from the price index
 
     @property
     def factor(self) -> float:
@@ -98,23 +110,84 @@ class Parameter:
         _, lo, hi = UNITS[self.unit]
         return lo, hi
 
+    @property
+    def is_money(self) -> bool:
+        return self.unit in MONEY_UNITS
+
+
+COMMON_FIELDS = ("low", "high", "unit", "source")
+OPTIONAL_FIELDS = ("note", "kind", "positive")
+MONEY_FIELDS = ("original", "price_year")  # instead of `value`, for entries in GBP
+KINDS = ("float", "int")
+
+
+def entry_problems(name: str, entry: Any) -> list[str]:
+    """What is wrong with one written registry entry: a missing or unknown field, an unknown
+    unit, kind or price year. A typo in a field name must not be silently ignored (it would
+    drop a range, a flag or a price year without a word).
+
+    An entry in money gives `original` (the figure as published) and `price_year` instead of
+    `value`, and its `low` and `high` in the same prices; every other entry gives `value`.
+    """
+    if not isinstance(entry, Mapping):
+        return [f"{name}: must be a mapping of fields, got {type(entry).__name__}"]
+    money = entry.get("unit") in MONEY_UNITS
+    own = MONEY_FIELDS if money else ("value",)
+    required = (*own, *COMMON_FIELDS)
+    problems = [f"{name}: missing field {f!r}" for f in required if f not in entry]
+    allowed = (*required, *OPTIONAL_FIELDS)
+    for f in entry:
+        if f == "value" and money:
+            problems.append(
+                f"{name}: a cost gives 'original' and 'price_year', not 'value' (the registry "
+                f"uplifts it to {price_year()} prices)"
+            )
+        elif f in MONEY_FIELDS and not money:
+            problems.append(f"{name}: {f!r} is only for costs (units {', '.join(sorted(MONEY_UNITS))})")
+        elif f not in allowed:
+            problems.append(f"{name}: unknown field {f!r} (allowed: {', '.join(allowed)})")
+    if "unit" in entry and entry["unit"] not in UNITS:
+        problems.append(f"{name}: unknown unit {entry['unit']!r}")
+    if entry.get("kind", "float") not in KINDS:
+        problems.append(f"{name}: unknown kind {entry['kind']!r} (allowed: {', '.join(KINDS)})")
+    if money and "price_year" in entry:
+        try:
+            price_index().factor(str(entry["price_year"]))
+        except ValueError as exc:
+            problems.append(f"{name}: price_year: {exc}")
+    return problems
+
 
 def parse_entries(raw: Mapping[str, Mapping[str, Any]], origin: str) -> dict[str, Parameter]:
-    """Registry entries from their written form (`parameters.yaml`, or a lever's own)."""
+    """Registry entries from their written form (`parameters.yaml`, or a lever's own); every
+    problem in the written form is reported at once. Costs are uplifted to the model's price
+    year here, with their range, so everything downstream (scenario overrides included) is in
+    one price year."""
+    problems = [p for name, entry in raw.items() for p in entry_problems(name, entry)]
+    if problems:
+        raise ValueError(f"{origin}: " + f"\n{origin}: ".join(problems))
     registry: dict[str, Parameter] = {}
     for name, entry in raw.items():
-        if entry["unit"] not in UNITS:
-            raise ValueError(f"{origin}: {name}: unknown unit {entry['unit']!r}")
+        price: dict[str, Any] = {}
+        if entry["unit"] in MONEY_UNITS:
+            year = str(entry["price_year"])
+            uplift = price_index().factor(year)
+            original = float(entry["original"])
+            price = {"original": original, "price_year": year, "uplift": uplift}
+            value = original * uplift
+        else:
+            uplift, value = 1.0, float(entry["value"])
         registry[name] = Parameter(
             name=name,
-            value=float(entry["value"]),
-            low=float(entry["low"]),
-            high=float(entry["high"]),
+            value=value,
+            low=float(entry["low"]) * uplift,
+            high=float(entry["high"]) * uplift,
             unit=entry["unit"],
             source=str(entry["source"]),
             note=str(entry.get("note", "")),
             kind=str(entry.get("kind", "float")),
             positive=bool(entry.get("positive", False)),
+            **price,
         )
     return registry
 
@@ -255,7 +328,8 @@ class ParamsView:
 
 
 def registry_table() -> list[dict[str, Any]]:
-    """Rows for `ipc-sim params` and the report appendix."""
+    """Rows for `ipc-sim params` and the report appendix: costs also show the figure as
+    published, its price year and the factor that puts it in the model's price year."""
     return [
         {
             "name": p.name,
@@ -263,8 +337,18 @@ def registry_table() -> list[dict[str, Any]]:
             "low": p.low,
             "high": p.high,
             "unit": p.unit,
+            "price_year": price_year_label(p),
+            "original": p.original,
+            "uplift": p.uplift if p.is_money else None,
             "source": p.source,
             "note": p.note,
         }
         for p in registry().values()
     ]
+
+
+def price_year_label(p: Parameter) -> str:
+    """'2016/17', 'unknown (taken as 2017/18)', or '' for an entry that is not money."""
+    if not p.is_money:
+        return ""
+    return f"{UNKNOWN} (taken as {price_year()})" if p.price_year == UNKNOWN else str(p.price_year)

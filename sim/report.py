@@ -23,10 +23,11 @@ import pandas as pd  # noqa: E402
 
 from sim.errors import InputError, Problem  # noqa: E402
 from sim.outputs import write_text_atomic  # noqa: E402
-from sim.params import REGISTRY  # noqa: E402
+from sim.params import REGISTRY, price_year_label  # noqa: E402
+from sim.prices import price_year  # noqa: E402
 from sim.run_folder import lock_for_reading  # noqa: E402
 from sim.run_reader import RunContents, read_run  # noqa: E402
-from sim.summary import t_interval  # noqa: E402
+from sim.summary import DISCOUNTED, HORIZON, t_interval  # noqa: E402
 from sim.units import DAYS_PER_MONTH  # noqa: E402
 
 HEADLINE = (
@@ -170,7 +171,8 @@ def outcomes_table(summary: pd.DataFrame, baseline: str | None) -> str:
 
 
 def net_cost_table(summary: pd.DataFrame, baseline: str | None) -> str:
-    """Net cost and cost per admission avoided against the baseline."""
+    """Net cost and cost per admission avoided against the baseline, then the net cost over
+    the whole horizon, undiscounted and discounted."""
     if baseline is None:
         return "<p>No baseline scenario in this run, so no net costs.</p>"
     rows = []
@@ -190,14 +192,135 @@ def net_cost_table(summary: pd.DataFrame, baseline: str | None) -> str:
             )
         rows.append(
             f"<tr><th>{html.escape(s)}</th><td>{_ci(summary, s, 'cost_total', 'diff_')}</td>"
-            f"<td>{_ci(summary, s, 'emergency_admissions', 'diff_')}</td><td>{per}</td></tr>"
+            f"<td>{_ci(summary, s, 'emergency_admissions', 'diff_')}</td><td>{per}</td>"
+            f"<td>{_ci(summary, s, 'cost_total' + HORIZON, 'diff_')}</td>"
+            f"<td>{_ci(summary, s, 'cost_total' + DISCOUNTED, 'diff_')}</td></tr>"
         )
     return (
         "<table><tr><th>scenario</th><th>net cost vs baseline, GBP a year</th>"
-        "<th>admissions vs baseline a year</th><th>net cost per admission avoided</th></tr>"
+        "<th>admissions vs baseline a year</th><th>net cost per admission avoided</th>"
+        "<th>net cost over the horizon, undiscounted</th><th>net cost over the horizon, discounted</th></tr>"
         + "".join(rows)
         + "</table>"
     )
+
+
+def price_year_table() -> str:
+    """Every unit cost: the figure as published, its price year, the uplift and the value used."""
+    rows = "".join(
+        f"<tr><td>{html.escape(p.name)}</td><td>{p.unit}</td><td>{_fmt(p.original, 2)}</td>"
+        f"<td>{html.escape(price_year_label(p))}</td><td>{p.uplift:.6f}</td><td>{_fmt(p.value, 2)}</td></tr>"
+        for p in REGISTRY.values()
+        if p.is_money
+    )
+    return (
+        f"<table><tr><th>unit cost</th><th>unit</th><th>as published</th><th>price year</th>"
+        f"<th>uplift to {price_year()}</th><th>used, {price_year()} GBP</th></tr>{rows}</table>"
+    )
+
+
+def _resolved_value(resolved: dict[str, dict], scenario: str, name: str) -> float:
+    """A parameter's value in a scenario's resolved file (the registry default if absent)."""
+    value = resolved.get(scenario, {}).get("parameters", {}).get(name)
+    return float(value) if isinstance(value, int | float) else REGISTRY[name].value
+
+
+def discounting_note(resolved: dict[str, dict]) -> str:
+    """The discount rate each scenario's horizon totals use."""
+    rates = {s: _resolved_value(resolved, s, "costs.discount_rate") for s in resolved}
+    shown = ", ".join(sorted({f"{r:.1%}" for r in rates.values()}))
+    return (
+        f"<p>Totals over the horizon are discounted at {shown} a year (<code>costs.discount_rate</code>; "
+        "HM Treasury Green Book, NICE reference case 3.5%, 1.5% as a sensitivity case) in annual steps: "
+        "costs in year t of the horizon (t = 0 for the first year, from day 0) are divided by "
+        "(1 + r)<sup>t</sup>. Annual figures are undiscounted. Both are in summary.csv "
+        "(<code>cost_*_horizon</code> and <code>cost_*_horizon_discounted</code>).</p>"
+    )
+
+
+PHB_DISPLACEMENT = "phb.displaced_nhs_share"
+
+
+def phb_table(summary: pd.DataFrame, resolved: dict[str, dict], baseline: str | None) -> str:
+    """The budgets' NHS figure and how much of it is the assumed displacement: the NHS
+    difference as modelled, and as it would read at the ends of the displacement prior (the
+    displacement changes only the books, so the shift is exact)."""
+    spec = REGISTRY[PHB_DISPLACEMENT]
+    rows = []
+    for s in dict.fromkeys(summary["scenario"]):
+        spend = _value(summary, s, "cost_phb", "diff_mean")  # budget spend added to the baseline's
+        if not spend > 0 or baseline is None or s == baseline:
+            continue
+        share = _resolved_value(resolved, s, PHB_DISPLACEMENT)
+        nhs = _value(summary, s, "cost_nhs", "diff_mean")
+        at = [nhs + (share - d) * spend for d in (spec.low, spec.high)]
+        rows.append(
+            f"<tr><th>{html.escape(s)}</th><td>{_fmt(spend, 0)}</td><td>{share:g}</td>"
+            f"<td>{_fmt(share * spend, 0)}</td><td>{_ci(summary, s, 'cost_nhs', 'diff_')}</td>"
+            f"<td>{_fmt(at[0], 0)}</td><td>{_fmt(at[1], 0)}</td>"
+            f"<td>{_fmt(nhs + spend, 0)}</td></tr>"
+        )
+    if not rows:
+        return "<p>No scenario with personal health budgets.</p>"
+    return (
+        '<p class="note">Budgets are paid from NHS money (<code>cost_phb</code>), and a share of '
+        "their spend is set against <code>cost_nhs</code> as NHS-funded services they replace. "
+        f"That share, <code>{PHB_DISPLACEMENT}</code>, is an <b>input</b>: a prior of "
+        f"{spec.value:g} with a range of {spec.low:g} (the budget buys only new support) to "
+        f"{spec.high:g} (CHC budgets cost 17% less than the packages they replace), not a "
+        "result. The national pilot found budgets cost-neutral overall. Most of the budgets' NHS "
+        "'saving' is this assumption, so the columns below show the NHS difference at both ends "
+        "of the prior. The NHS difference is the whole scenario's (every lever); only the spend "
+        "set against the budgets moves with the prior, and nothing else in the run does.</p>"
+        "<table><tr><th>scenario</th><th>PHB spend, GBP a year</th><th>displacement used</th>"
+        "<th>NHS spend set against it, GBP a year</th><th>NHS cost vs baseline, as modelled</th>"
+        f"<th>NHS cost vs baseline at displacement {spec.low:g}</th>"
+        f"<th>NHS cost vs baseline at displacement {spec.high:g}</th>"
+        "<th>NHS cost with the budgets, vs baseline (NHS + PHB spend)</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def capacity_table(summary: pd.DataFrame, baseline: str | None) -> str:
+    """Bed days released against the baseline, priced as capacity and kept apart from cash."""
+    if baseline is None or "bed_days_released" not in set(summary["metric"]):
+        return "<p>No baseline scenario in this run, so no bed days released.</p>"
+    rows = [
+        f"<tr><th>{html.escape(s)}</th><td>{_ci(summary, s, 'bed_days_released')}</td>"
+        f"<td>{_ci(summary, s, 'bed_days_released_per_1000')}</td>"
+        f"<td>{_ci(summary, s, 'bed_days_released_capacity_value')}</td>"
+        f"<td>{_ci(summary, s, 'hospital_bed_days_released')}</td>"
+        f"<td>{_ci_percent_points(summary, s, 'hospital_bed_occupancy')}</td></tr>"
+        for s in dict.fromkeys(summary["scenario"])
+        if s != baseline
+    ]
+    price = REGISTRY["costs.excess_bed_day"].value
+    return (
+        '<p class="note"><b>Capacity, not cash.</b> Bed days the cohort no longer uses are valued '
+        f"at the excess bed day cost (GBP {price:,.2f}, <code>costs.excess_bed_day</code>) to show "
+        "what the capacity is worth; that value is in no cost total and is not a saving. A freed "
+        "bed saves money only if the trust closes it; a trust running at 90% or more fills it "
+        "with other patients (those waiting in A&amp;E, or for planned care), so the NHS gets "
+        "more activity for the same money, not less spending. In this model the other patients' "
+        "arrivals are fixed in advance, so freed beds are not refilled by new demand: they mostly "
+        "stay empty (occupancy falls) or go to patients already waiting for a bed, and the "
+        "hospital-wide figure also moves with other patients' delays, which fall when the cohort "
+        "needs fewer discharge places. Part of the cohort's released bed days are excess bed days "
+        "already in <code>cost_nhs</code> as cash; never add the capacity value to costs.</p>"
+        "<table><tr><th>scenario</th><th>cohort bed days released a year</th>"
+        "<th>per 1,000 people</th><th>capacity value, not cash, GBP a year</th>"
+        "<th>whole-hospital bed days released a year</th>"
+        "<th>whole-hospital occupancy vs baseline, percentage points</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _ci_percent_points(summary: pd.DataFrame, scenario: str, metric: str) -> str:
+    """A share's paired difference in percentage points, with its interval."""
+    values = [100 * _value(summary, scenario, metric, f"diff_{c}") for c in ("mean", "lo95", "hi95")]
+    return f"{_fmt(values[0], 2)} [{_fmt(values[1], 2)}, {_fmt(values[2], 2)}]"
 
 
 def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | None) -> str:
@@ -279,6 +402,9 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
                 "low": p.low,
                 "high": p.high,
                 "unit": p.unit,
+                "price year": price_year_label(p),
+                "original": p.original,
+                "uplift": p.uplift if p.is_money else None,
                 "source": p.source,
                 **{
                     n: resolved[n]["parameters"].get(p.name)
@@ -309,6 +435,9 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
         + "<h3>Levers switched on</h3>"
         + (_frame_table(levers) if len(levers) else "<p>none</p>")
         + "<h3>Parameters (default, plausible range, unit, source; scenario values where they differ)</h3>"
+        + f"<p>Costs are in {price_year()} prices: the default is the original figure, as published in "
+        "its price year, times the uplift from the PSSRU HCHS and NHS cost inflation indices "
+        "(<code>sim/data/price_index.yaml</code>); a cost whose price year is unknown is taken as stated.</p>"
         + _frame_table(params)
     )
 
@@ -361,12 +490,31 @@ def _write(folder: Path, run: RunContents) -> Path:
 (commit {manifest.get("git_commit") or "unknown"}). Intervals are 95% intervals over replicates
 (Monte Carlo noise for fixed parameters); differences are paired by replicate against
 <b>{html.escape(str(baseline))}</b>, which shares its random numbers.</p>
-<h2>Annual outcomes per 1,000 people</h2>{outcomes_table(summary, baseline)}
+<h2>Annual outcomes per 1,000 people</h2>
+<p>Costs are in GBP at {price_year()} prices, undiscounted, by payer (see "Costs: how they are counted").</p>
+{outcomes_table(summary, baseline)}
 <h2>Monthly A&amp;E attendances, admissions and DTOC</h2><img src="data:image/png;base64,{monthly}">
 <h2>Scale-up trajectory</h2>
 {f'<img src="data:image/png;base64,{trajectory}">' if trajectory else "<p>No lever with a target.</p>"}
 {_frame_table(milestones) if len(milestones) else ""}
 <h2>Costs by payer</h2><img src="data:image/png;base64,{costs}">{net_cost_table(summary, baseline)}
+{discounting_note(resolved)}
+<h3>Personal health budgets: the NHS figure and the displacement behind it</h3>
+{phb_table(summary, resolved, baseline)}
+<h3>Bed days released: capacity, not cash</h3>
+{capacity_table(summary, baseline)}
+<h3>Costs: how they are counted</h3>
+<p>Each resource is counted once. An admission is paid its episode price, which covers the stay up
+to the trim point (<code>costs.trim_point_days</code>) with any delayed (DTOC) days in it; each bed
+day past the trim point, delayed or not, is one excess bed day; a delayed day is never charged on
+top. A crisis managed at home is charged the community response that manages it
+(<code>costs.crisis_managed_at_home</code>, a GP home visit: a proxy, since no public unit cost of
+a crisis response was found). Every unit cost is in {price_year()} prices: the figure as published
+times the product of the yearly rises of the PSSRU HCHS pay and prices index (to 2014/15) and the NHS
+cost inflation index (from 2015/16); figures later than {price_year()} are deflated, and a figure whose
+price year is unknown is taken as stated. The NHS index is used for social care costs too (the PSS
+inflator was not found).</p>
+{price_year_table()}
 <h2>What the site would measure, and what the model says caused it</h2>
 <p class="note">The first column of each pair is a before/after on the planned people, the
 quarter before each plan against the quarter after, as the Stockton team measured its 41%

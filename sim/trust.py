@@ -68,7 +68,6 @@ class HospitalAgent(Component, mesa.Agent):
         "costs.emergency_admission",
         "costs.excess_bed_day",
         "costs.trim_point_days",
-        "costs.delayed_bed_day",
     )
     columns = (
         Column("site", np.int16, 0, "the site whose catchment the person lives in (by GP practice)"),
@@ -162,7 +161,6 @@ class HospitalAgent(Component, mesa.Agent):
             "admission": p["costs.emergency_admission"],
             "excess_day": p["costs.excess_bed_day"],
             "trim": p["costs.trim_point_days"],
-            "delayed_day": p["costs.delayed_bed_day"],
         }
         self.site_rows: list[tuple] = []  # (day, site index, *SITE_METRICS)
         self._site_logs: list[DayLog] = []
@@ -222,15 +220,15 @@ class HospitalAgent(Component, mesa.Agent):
         today.stays = stays
 
     def _cost(self, today: Today) -> float:
-        """NHS: A&E, admissions (episode price plus excess days past the trim point, charged
-        when the stay ends) and delayed days."""
+        """NHS: A&E attendances, admissions at the episode price, and each finished stay's bed
+        days past the trim point at the excess bed day price (`excess_bed_days`). Delayed (DTOC)
+        days are bed days like any other, so they are priced there, once, and never on top."""
         price, stays, log = self._price, today.stays, today.log
-        excess = np.maximum(np.floor(stays.fit - stays.admitted) - price["trim"], 0.0).sum()
+        excess = excess_bed_days(stays.admitted, stays.left, price["trim"]).sum()
         return float(
             today.attenders.size * price["ae"]
             + len(log.admitted) * price["admission"]
             + excess * price["excess_day"]
-            + sum(core.delayed for core in self.cores) * price["delayed_day"]
         )
 
     def report(self, today: Today) -> dict[str, float]:
@@ -299,6 +297,18 @@ class HospitalAgent(Component, mesa.Agent):
             core.waiting_for_bed + demand.waiting_for_bed,
             log.over_four_hours,
         )
+
+
+def excess_bed_days(admitted: np.ndarray, left: np.ndarray, trim_days: float) -> np.ndarray:
+    """Each finished stay's bed days past the tariff's trim point, charged when it ends.
+
+    A stay's bed days are the midnights it spans (as the census and HES length of stay count
+    them), delayed days included. The episode price pays for the stay up to the trim point,
+    delayed days in it too, and each bed day past it is an excess bed day, as Payment by
+    Results pays a spell: a delayed day costs extra only where it takes the stay past the trim
+    point, and then once, as an excess bed day.
+    """
+    return np.maximum(np.floor(left) - np.floor(admitted) - trim_days, 0.0)
 
 
 def site_column(index: int, metric: str) -> str:

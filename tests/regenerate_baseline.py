@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.batch import combine, make_tasks, run_task
 from sim.scenario import Scenario, load_scenario
-from sim.summary import summarise
+from sim.summary import Valuation, summarise
 
 HERE = Path(__file__).resolve().parent
 BASELINE_CSV = HERE / "baseline" / "summary_small.csv"
@@ -62,7 +62,8 @@ def baseline_summary() -> pd.DataFrame:
     scenarios = stored_scenarios()
     tasks = make_tasks(scenarios, REPS, SEED)
     daily = combine(tasks, {task.key: run_task(task).daily for task in tasks})
-    return summarise(daily, {s.name: SIZE for s in scenarios}, baseline="baseline")
+    valuations = {s.name: Valuation.of(s.params) for s in scenarios}
+    return summarise(daily, {s.name: SIZE for s in scenarios}, "baseline", valuations)
 
 
 def main() -> None:

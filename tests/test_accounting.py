@@ -6,6 +6,7 @@ overwrites instead of adding, or a bed kept after a death fails with the day and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,9 +91,13 @@ def running_packages(days: list[Day]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def excess_bed_days(day: Day) -> float:
-    """Days past the tariff's trim point, charged when a stay ends (to medically fit)."""
+    """Bed days past the tariff's trim point of the stays that ended today: midnights from
+    admission to leaving, delayed days included (a delayed day is never charged on top)."""
+    trim = value("costs.trim_point_days")
     s = day.today.stays
-    return float(np.maximum(np.floor(s.fit - s.admitted) - value("costs.trim_point_days"), 0).sum())
+    stays = zip(s.admitted, s.left, strict=True)
+    midnights = [math.floor(left) - math.floor(admitted) for admitted, left in stays]
+    return float(sum(max(m - trim, 0) for m in midnights))
 
 
 def test_the_run_exercises_every_payer(run):
@@ -100,16 +105,18 @@ def test_the_run_exercises_every_payer(run):
     for metric in ("cost_nhs", "cost_social_care", "cost_phb", "cost_programme"):
         assert (daily[metric] != 0).sum() > 100, metric
     assert daily["phbs_active"].max() > 50 and daily["advocacy_active"].max() > 20
+    assert daily["crises_managed_at_home"].sum() > 20
 
 
 def test_nhs_cost_is_unit_cost_times_activity_less_the_spend_budgets_displace(run):
+    """No term for delayed days: they are bed days, inside the episode price or excess days."""
     _, daily, days = run
     _, p2 = running_packages(days)
     expected = (
         daily["ae_attendances"] * value("costs.ae_attendance")
+        + daily["crises_managed_at_home"] * value("costs.crisis_managed_at_home")
         + daily["emergency_admissions"] * value("costs.emergency_admission")
         + np.array([excess_bed_days(d) for d in days]) * value("costs.excess_bed_day")
-        + daily["dtoc_days"] * value("costs.delayed_bed_day")
         + p2 * value("costs.intermediate_care_day")
         - value("phb.displaced_nhs_share") * np.array([d.phb_spend_per_day for d in days])
     )

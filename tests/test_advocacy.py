@@ -121,7 +121,8 @@ def test_cost_programme_is_paid_advocate_hours_every_day():
     run = simulate(lever_scenario(days=30, advocacy={"advocates": 1}))
     fte = 1
 
-    np.testing.assert_allclose(run.daily["cost_programme"], fte * 30 / 7 * 40)
+    hour = 40 * 1.009 * 1.004 * 1.0209 * 1.0124  # GBP 40 at 2013-14 prices, in 2017/18 prices
+    np.testing.assert_allclose(run.daily["cost_programme"], fte * 30 / 7 * hour)
 
 
 # --- what advocacy changes ---------------------------------------------------------------------------

@@ -378,7 +378,8 @@ def test_no_community_group_referrals_when_the_referral_share_is_zero():
 def test_cost_programme_is_paid_coordinator_hours_every_day():
     run = simulate(lever_scenario(days=60, care_planning=PLENTY_OF_PLANS))
     fte = 4
-    per_day = fte * 30 / 7 * 40  # FTE x hours a week / 7 x GBP 40 an hour
+    hour = 40 * 1.009 * 1.004 * 1.0209 * 1.0124  # GBP 40 at 2013-14 prices, in 2017/18 prices
+    per_day = fte * 30 / 7 * hour  # FTE x hours a week / 7 x GBP an hour
 
     np.testing.assert_allclose(run.daily["cost_programme"], per_day)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.params import REGISTRY, SHARE_GROUPS, UNITS, Params, check_share_groups, check_value
+from sim.params import REGISTRY, SHARE_GROUPS, UNITS, Params, check_share_groups, check_value, parse_entries
 
 ENTRIES = list(REGISTRY.values())
 IDS = list(REGISTRY)
@@ -100,7 +100,8 @@ def test_params_reject_an_invalid_override():
 def test_ipc_sim_params_prints_every_parameter_name(capsys):
     assert main(["params"]) == 0
     out = capsys.readouterr().out
-    printed = {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
+    table = out.split("\n\n")[0]  # the table, then a note on price years
+    printed = {line.split()[0] for line in table.splitlines()[1:] if line.strip()}
     assert printed == set(REGISTRY)
 
 
@@ -108,15 +109,49 @@ def test_ipc_sim_params_csv_has_the_documented_columns_and_every_row(capsys):
     assert main(["params", "--format", "csv"]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
 
-    assert list(table.columns) == ["name", "value", "low", "high", "unit", "source", "note"]
+    assert list(table.columns) == [
+        "name", "value", "low", "high", "unit", "price_year", "original", "uplift", "source", "note"
+    ]
     assert list(table["name"]) == list(REGISTRY)
     for row in table.itertuples():
         spec = REGISTRY[row.name]
-        assert (row.value, row.low, row.high) == (spec.value, spec.low, spec.high)
+        assert (row.value, row.low, row.high) == pytest.approx((spec.value, spec.low, spec.high), rel=1e-15)
         assert (row.unit, row.source, row.note) == (spec.unit, spec.source, spec.note)
+        assert (row.price_year != "") == spec.is_money
 
 
 def test_ipc_sim_params_markdown_has_a_row_per_parameter(capsys):
     assert main(["params", "--format", "markdown"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert len(rows) == 1 + len(REGISTRY)  # header plus one row each
+
+
+GOOD_ENTRY = {"value": 1.0, "low": 0.5, "high": 2.0, "unit": "multiplier", "source": "assumption"}
+
+
+def test_a_well_formed_entry_parses():
+    [spec] = parse_entries({"x.y": GOOD_ENTRY}, "test").values()
+    assert (spec.value, spec.low, spec.high, spec.unit) == (1.0, 0.5, 2.0, "multiplier")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({**GOOD_ENTRY, "hihg": 3.0}, "unknown field 'hihg'"),
+        ({k: v for k, v in GOOD_ENTRY.items() if k != "source"}, "missing field 'source'"),
+        ({**GOOD_ENTRY, "unit": "furlongs"}, "unknown unit 'furlongs'"),
+        ({**GOOD_ENTRY, "kind": "integer"}, "unknown kind 'integer'"),
+    ],
+)
+def test_a_malformed_registry_entry_is_an_error_naming_the_entry_and_field(entry, message):
+    with pytest.raises(ValueError, match=message) as caught:
+        parse_entries({"x.y": entry}, "test")
+    assert "test: x.y:" in str(caught.value)
+
+
+def test_every_malformed_entry_is_reported_at_once():
+    bad = {"a.b": {**GOOD_ENTRY, "extra": 1}, "c.d": {**GOOD_ENTRY, "unit": "furlongs"}}
+    with pytest.raises(ValueError) as caught:
+        parse_entries(bad, "test")
+    assert str(caught.value).count("\n") == 1
+    assert "a.b" in str(caught.value) and "c.d" in str(caught.value)

@@ -245,7 +245,8 @@ def test_respite_hours_are_the_respite_share_of_the_budget_at_the_hourly_price()
     active = model.lever("phb").active()
 
     assert (active & p.has_carer).any()
-    expected = p.phb_budget * 365.25 * 0.6 / 16.12 / WEEKS_PER_YEAR  # a year's respite share, by the week
+    hour = 16.12 / 1.016  # UKHCA's April 2018 price, deflated to 2017/18
+    expected = p.phb_budget * 365.25 * 0.6 / hour / WEEKS_PER_YEAR  # a year's respite share, by the week
     np.testing.assert_allclose(hours[active & p.has_carer], expected[active & p.has_carer])
     assert (hours[~(active & p.has_carer)] == 0).all()
 

@@ -238,3 +238,50 @@ def test_a_damaged_sites_csv_is_one_line_and_no_report(run_folder, tmp_path, cap
     assert err.endswith("sites.csv: has values that are not numbers")
     assert "\n" not in err
     assert not (copy / "report.html").exists()
+
+
+def test_net_cost_table_shows_the_horizon_totals_undiscounted_and_discounted(run_folder, report):
+    row = table_with(report, "net cost vs baseline").set_index("scenario").loc["at_scale"]
+    for column, metric in (
+        ("net cost over the horizon, undiscounted", "cost_total_horizon"),
+        ("net cost over the horizon, discounted", "cost_total_horizon_discounted"),
+    ):
+        r = summary_row(run_folder, "at_scale", metric)
+        assert_shown(numbers(row[column]), [r["diff_mean"], r["diff_lo95"], r["diff_hi95"]])
+
+
+def test_bed_days_released_are_shown_as_capacity_not_cash(run_folder, report):
+    row = table_with(report, "capacity value, not cash").set_index("scenario").loc["at_scale"]
+    for column, metric in (
+        ("cohort bed days released a year", "bed_days_released"),
+        ("capacity value, not cash, GBP a year", "bed_days_released_capacity_value"),
+        ("whole-hospital bed days released a year", "hospital_bed_days_released"),
+    ):
+        r = summary_row(run_folder, "at_scale", metric)
+        assert_shown(numbers(row[column]), [r["mean"], r["lo95"], r["hi95"]])
+    assert "Capacity, not cash." in report
+    assert "in no cost total and is not a saving" in report
+
+
+def test_phb_table_shows_the_nhs_difference_at_both_ends_of_the_displacement_prior(run_folder, report):
+    row = table_with(report, "displacement used").set_index("scenario").loc["at_scale"]
+    spend = summary_row(run_folder, "at_scale", "cost_phb")["diff_mean"]
+    nhs = summary_row(run_folder, "at_scale", "cost_nhs")["diff_mean"]
+
+    assert spend > 0
+    assert float(row["displacement used"]) == 0.3
+    # the displacement changes only the books: the NHS figure moves by (0.3 - d) x spend
+    assert float(row["NHS cost vs baseline at displacement 0"]) == pytest.approx(nhs + 0.3 * spend, abs=0.5)
+    assert float(row["NHS cost vs baseline at displacement 1.2"]) == pytest.approx(nhs - 0.9 * spend, abs=0.5)
+    assert "is an <b>input</b>" in report
+
+
+def test_every_unit_cost_is_listed_with_its_original_price_year_and_uplift(report):
+    from sim.params import REGISTRY
+
+    table = table_with(report, "as published").set_index("unit cost")
+    costs = [p for p in REGISTRY.values() if p.is_money]
+    assert sorted(table.index) == sorted(p.name for p in costs)
+    for p in costs:
+        assert float(table.loc[p.name, "used, 2017/18 GBP"]) == pytest.approx(p.value, abs=0.005)
+        assert float(table.loc[p.name, "uplift to 2017/18"]) == pytest.approx(p.uplift, abs=5e-7)

@@ -85,11 +85,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         ),
     },
     "costs.advocate_hour": {
-        "value": 40,
+        "original": 40,
         "low": 30,
         "high": 55,
+        "price_year": "2013/14",
         "unit": "GBP per hour",
-        "source": "New Economy UCD (ev 2): social worker hour as proxy for an advocate or broker",
+        "source": (
+            "New Economy UCD (ev 2): social worker hour as proxy for an advocate or broker, 2013-14 prices"
+        ),
         "note": "Cost of an hour of advocacy or brokerage",
     },
 }

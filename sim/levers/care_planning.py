@@ -179,13 +179,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Chance a newly completed plan refers the person to a community group",
     },
     "costs.coordinator_hour": {
-        "value": 40,
+        "original": 40,
         "low": 40,
         "high": 55,
+        "price_year": "2013/14",
         "unit": "GBP per hour",
         "source": (
             "New Economy UCD (ev 2): social worker GBP 40/hour; GBP 55 per hour of client-related work "
-            "(proxy)"
+            "(proxy), 2013-14 prices"
         ),
         "note": "Cost of an hour of GP care co-ordinator time",
     },

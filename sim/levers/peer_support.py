@@ -83,11 +83,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Half-life of the activation boost after someone leaves",
     },
     "peer_support.cost_per_group_week": {
-        "value": 120,
+        "original": 120,
         "low": 60,
         "high": 250,
+        "price_year": "unknown",
         "unit": "GBP per week",
-        "source": "assumption: a 2.5-hour facilitated session (ev 7 EPP) with room hire",
+        "source": "assumption, price year unknown: a 2.5-hour facilitated session (ev 7 EPP) with room hire",
         "note": "Running cost of one group for one week",
     },
     "peer_support.self_referrals_per_group_week": {

@@ -69,7 +69,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Gamma shape of set-up times",
     },
     "phb.budget_mean": {
-        "value": 3000,
+        "original": 3000,
+        "price_year": "unknown",
         "low": 1000,
         "high": 10000,
         "unit": "GBP per year",
@@ -113,7 +114,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Share spent on activity, exercise and other support; the three shares sum to 1",
     },
     "phb.respite_hour_cost": {
-        "value": 16.12,
+        "original": 16.12,
+        "price_year": "2018/19",
         "low": 13.77,
         "high": 18.93,
         "unit": "GBP per hour",
@@ -132,13 +134,20 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "phb.displaced_nhs_share": {
         "value": 0.3,
         "low": 0.0,
-        "high": 0.6,
-        "unit": "share",
+        "high": 1.2,
+        "unit": "multiplier",
         "source": (
-            "Forder 2012 (ev 5): PHBs cost-neutral overall, 'lower indirect costs ... higher direct costs'; "
-            "briefing 8: funds released from the respiratory contract"
+            "a prior, not an estimate. Forder 2012 (ev 5): PHBs cost-neutral overall, 'lower indirect costs "
+            "... higher direct costs'; CHC PHBs cost 17% below the packages they replace (HFMA 2019, ev 2), "
+            "so up to 1 / 0.83 = 1.2 [derived]; 0 if the budget buys only new support; briefing 8: funds "
+            "released from the respiratory contract"
         ),
-        "note": "Share of PHB spend that replaces NHS-funded services (set against cost_nhs)",
+        "note": (
+            "GBP of NHS-funded services each GBP of PHB spend replaces, set against cost_nhs (a ratio: 1 "
+            "is cost-neutral to the NHS with the budget, above 1 budgets save). Default 0.3, below the "
+            "pilot's overall neutrality, because the model makes the indirect savings (respite, quicker "
+            "discharge) itself; it drives most of the budgets' NHS 'saving', so read that saving as assumed"
+        ),
     },
     "phb.crisis_rr": {
         "value": 1.0,
