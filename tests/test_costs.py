@@ -43,12 +43,12 @@ def test_a_crisis_managed_at_home_costs_a_gp_home_visit_in_2017_18_prices():
 
 def test_each_crisis_managed_at_home_is_charged_to_the_nhs():
     scenario = lever_scenario(
-        1500, 60, {"care_planning.contingency_share": 0.5}, care_planning={"coordinators": 10}
+        1500, 120, {"care_planning.contingency_share": 0.5}, care_planning={"coordinators": 10}
     )
     model = IPCModel(scenario, root_seed=3)
     managed, charged = 0, 0.0
     routing = model.routing
-    for _ in range(60):
+    for _ in range(120):
         model.step()
         managed += model.today.managed.size
         charged += routing.report(model.today)["cost_nhs"]
