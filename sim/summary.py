@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.lever import Milestone
+from sim.levers import lever_classes
 from sim.metrics import FLOW, KIND, METRIC_NAMES
 from sim.units import DAYS_PER_YEAR
 
@@ -69,10 +71,9 @@ def summarise(daily: pd.DataFrame, sizes: dict[str, int], baseline: str | None) 
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-MILESTONES = (
-    ("days_to_plan_target", "plans_completed", "care plans"),
-    ("days_to_budget_target", "phbs_started", "personal health budgets"),
-)
+def lever_milestones() -> tuple[Milestone, ...]:
+    """The scale-up targets the levers declare (`Lever.milestone`), in the levers' order."""
+    return tuple(cls.milestone for cls in lever_classes() if cls.milestone is not None)
 
 
 def days_to_reach(daily: pd.DataFrame, metric: str, target: float) -> pd.Series:
@@ -92,10 +93,11 @@ def milestones(daily: pd.DataFrame, targets: dict[str, dict[str, float]]) -> pd.
     rows = []
     for scenario, wanted in targets.items():
         d = daily[daily["scenario"] == scenario]
-        for name, metric, label in MILESTONES:
+        for milestone in lever_milestones():
+            name = milestone.name
             if name not in wanted:
                 continue
-            days = days_to_reach(d, metric, wanted[name])
+            days = days_to_reach(d, milestone.metric, wanted[name])
             reached = int(days.notna().sum())
             mean, lo, hi = interval(days.to_numpy()) if reached == days.size else (np.nan,) * 3
             rows.append(
@@ -103,7 +105,7 @@ def milestones(daily: pd.DataFrame, targets: dict[str, dict[str, float]]) -> pd.
                     "scenario": scenario,
                     "milestone": name,
                     "target": wanted[name],
-                    "of": label,
+                    "of": milestone.label,
                     "replicates_reached": reached,
                     "replicates": int(days.size),
                     "days_mean": mean,
