@@ -16,6 +16,7 @@ NO_EFFECT = {
     "care_planning.contingency_share": 0.0,
     "care_planning.activation_gain": 0.0,
     "care_planning.rehab_uptake_rr": 1.0,
+    "care_planning.crisis_rr": 1.0,
     "phb.share_respite": 0.0,
     "phb.share_personal_assistant": 0.4,
     "phb.share_activity": 0.6,  # takes the respite share, so the three still sum to one

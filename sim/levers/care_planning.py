@@ -111,7 +111,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 0.5,
         "unit": "probability",
-        "source": "assumption: PAM links are cross-sectional (ev 5 caveats); wide range from no effect",
+        "source": (
+            "assumption: no controlled estimate of plans raising activation (ev 5b); PAM links are "
+            "cross-sectional (ev 5 caveats). A probability cannot be adverse: co-ordination's harm is "
+            "crisis_rr's"
+        ),
         "note": "Chance a completed plan raises the person's PAM level by one (levels 1-3)",
     },
     "care_planning.contingency_medium_weight": {
@@ -126,17 +130,43 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Contingency's reach for a medium-acuity crisis, relative to a low one (high-acuity: none)",
     },
     "care_planning.contingency_share": {
-        "value": 0.10,
+        "value": 0.12,
         "low": 0.0,
         "high": 0.30,
         "unit": "share",
         "source": (
-            "ev 5b prior: care co-ordination on A&E about -15% to +10% for those enrolled; Exley 2019 A&E RR "
-            "0.944"
+            "ev 5b: Exley 2019 A&E RR 0.944 (0.913-0.976) with no fall in admissions; prior on A&E -15% to "
+            "+10%. Range: none (a share cannot be adverse: Lloyd's rise in A&E is crisis_rr's) to the "
+            "prior's best, 15% of crises (0.30 x the 0.52 reach). Default [derived]: with crisis_rr 1.065 "
+            "the net effect on plan holders is A&E -2.5%, admissions -0.7% (care_planning_only, 24 "
+            "replicates, tests/lever_effects.py), the prior's centres -2.5% and 0% (pooling Exley and Lloyd "
+            "by inverse variance gives -3.9%)"
         ),
         "note": (
             "Share of a plan holder's low-acuity crises managed at home through the plan's contingency "
-            "arrangements (about 5% of all their crises with the acuity mix and the medium weight)"
+            "arrangements (about 6% of all their crises with the acuity mix and the medium weight)"
+        ),
+    },
+    "care_planning.crisis_rr": {
+        "value": 1.065,
+        "low": 0.90,
+        "high": 1.33,
+        "unit": "hazard ratio",
+        "source": (
+            "ev 5b, controlled studies of care co-ordination: emergency admissions Evercare +16.5% (-5.7% to "
+            "+38.7%; Gravelle 2007), ICP +9% (Roland 2012), community-initiated +0.05 (-0.04 to 0.15; "
+            "Huntley 2013), +0.05 per head (Steventon 2013), SMD -0.09 (-0.27 to 0.10; Stokes 2015); A&E "
+            "+33% (16% to 54%; Lloyd 2018). Range: the 5b prior's best, -10%, to Lloyd's +33%, so every "
+            "adverse point estimate is inside (at 1.33 with no contingency plan holders' A&E and admissions "
+            "rise 33%, measured). Default [derived]: 1.065 offsets the plan's other channels (contingency, "
+            "activation, rehab) so that the net effect on plan holders' admissions is the 5b prior's centre, "
+            "0% (measured -0.7%, A&E -2.5%: see contingency_share); the meta-analyses straddle it"
+        ),
+        "note": (
+            "Direct effect of co-ordination on a live plan holder's crisis hazard (A&E and admissions): "
+            "unmet need found and acted on above 1 (Lloyd, Evercare), conditions better managed below 1, for "
+            "as long as the plan is live. Crises and discharges start acute episodes, so the model's "
+            "feedback amplifies it a little (1.05 adds about 6% to plan holders' admissions, measured)"
         ),
     },
     "care_planning.rehab_uptake_rr": {
@@ -146,7 +176,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "unit": "hazard ratio",
         "source": (
             "Stockton IPC blog (seed): '50% increase in the number of people who have attended pulmonary "
-            "rehab'"
+            "rehab' (a before/after claim; no controlled estimate in ev 5b)"
         ),
         "note": "Multiplier on the pulmonary-rehab start rate for plan holders with COPD",
     },
@@ -333,6 +363,7 @@ class CarePlanning(Lever):
         self._contingency = p["care_planning.contingency_share"]
         self._by_acuity = np.array([1.0, p["care_planning.contingency_medium_weight"], 0.0])
         self._rehab_rr = p["care_planning.rehab_uptake_rr"]
+        self._crisis_rr = p["care_planning.crisis_rr"]
         self._peer_referral = p["peer_support.referral_share"]
         self._window = p["care_planning.post_discharge_window_days"]
         self._risk_weights = (
@@ -378,6 +409,11 @@ class CarePlanning(Lever):
         if self._contingency <= 0:
             return None
         return np.where(self.planned()[crises], self._contingency * self._by_acuity[acuity], 0.0)
+
+    def crisis_multiplier(self) -> np.ndarray | None:
+        """Co-ordination's direct effect on live plan holders' crises, either way: unmet need
+        found and acted on (above 1) or conditions better managed (below 1)."""
+        return np.where(self.planned(), self._crisis_rr, 1.0) if self._crisis_rr != 1.0 else None
 
     def rehab_uptake_multiplier(self) -> np.ndarray | None:
         return np.where(self.planned(), self._rehab_rr, 1.0) if self._rehab_rr != 1.0 else None

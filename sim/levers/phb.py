@@ -152,7 +152,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.9,
         "high": 1.05,
         "unit": "hazard ratio",
-        "source": "Forder 2012 (ev 5): no effect on EQ-5D, HbA1c, FEV1 or mortality; care-related QoL up",
+        "source": (
+            "Forder 2012 (ev 5, controlled pilot): no effect on EQ-5D, HbA1c, FEV1 or mortality, "
+            "care-related QoL up, lower indirect (inpatient) costs; ev 5b prior: cost-neutral with inpatient "
+            "cost shifting to the budget. Default: no effect; no adverse controlled estimate exists, the "
+            "range allows a little"
+        ),
         "note": (
             "Direct effect of holding a budget on the crisis hazard (none by default; respite and discharge "
             "act separately)"
