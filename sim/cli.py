@@ -183,7 +183,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             sizes = {s.name: s.population_size for s in scenarios}
             valuations = {s.name: Valuation.of(s.params) for s in scenarios}
             summary = summarise(daily, sizes, baseline, valuations)
-            reached = milestones(daily, {s.name: s.targets() for s in scenarios if s.targets()})
+            reached = milestones(
+                daily,
+                {s.name: s.targets() for s in scenarios if s.targets()},
+                {s.name: s.hold_tolerance() for s in scenarios},
+            )
             summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
             sites = combine_sites(tasks, frames)
             extra = {"sites.csv": summarise_sites(sites)}
@@ -219,11 +223,16 @@ def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
     print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {reps} replicates) to {out}")
     for row in reached.itertuples():
         when = (
-            f"day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}]"
+            f"first reached on day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}], then held"
+            f" on {row.held_share_mean:.0%} of days"
             if row.status == "reached"
             else f"not reached ({row.replicates_reached} of {row.replicates} replicates)"
         )
-        print(f"{row.scenario}: {row.target:g} {row.of}: {when}")
+        within = f" (within {row.hold_tolerance:.0%})" if row.hold_tolerance else ""
+        print(
+            f"{row.scenario}: {row.target:g} {row.of}{within}: {when}; live at the end"
+            f" {row.live_end_mean:.0f}, started {row.started_mean:.0f}, ended {row.ended_mean:.0f}"
+        )
     if "baseline_check.csv" in extra:
         check = extra["baseline_check.csv"]
         print("\nbaseline against public figures (model mean [95% interval] | public range):")

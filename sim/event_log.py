@@ -74,6 +74,7 @@ METRIC_OF: dict[Event, str] = {
     Event.DEATH: "deaths",
     Event.PLAN_COMPLETED: "plans_completed",
     Event.PHB_STARTED: "phbs_started",
+    Event.PHB_ENDED: "phbs_ended",
     Event.PEER_JOINED: "peer_joins",
     Event.ADVOCACY_STARTED: "advocacy_cases",
 }

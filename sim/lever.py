@@ -82,12 +82,23 @@ class LeverSpec(StrictSpec):
 
 @dataclass(frozen=True)
 class Milestone:
-    """A scale-up target: the day the running total of `metric` reaches the spec's `field`."""
+    """A scale-up target: a caseload to reach and hold. The commissioned number (the spec's
+    `field`) is compared with the live caseload, the daily stock `live`; `metric` (starts) and
+    `ended` are the daily flows in and out of it, so that starts to date - ended to date =
+    live. `sim.summary.milestones` gives the first day the target is reached and the share of
+    the days after it on which it is held."""
 
-    name: str  # summary.csv metric, e.g. days_to_plan_target
+    name: str  # summary.csv metric of the day first reached, e.g. days_to_plan_target
     field: str  # the spec field holding the commissioned number, e.g. target_plans
-    metric: str  # the daily flow that counts towards it
+    metric: str  # the daily flow of starts, e.g. plans_completed
     label: str  # what is counted, for people
+    live: str  # the daily stock of the live caseload, e.g. plans_active
+    ended: str  # the daily flow of ends, e.g. plans_ended
+
+    @property
+    def held(self) -> str:
+        """summary.csv metric of the share of days held, e.g. plan_target_held_share."""
+        return self.name.removeprefix("days_to_") + "_held_share"
 
 
 class Lever(Component, ABC):

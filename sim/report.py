@@ -27,7 +27,7 @@ from sim.params import REGISTRY, price_year_label  # noqa: E402
 from sim.prices import price_year  # noqa: E402
 from sim.run_folder import lock_for_reading  # noqa: E402
 from sim.run_reader import RunContents, read_run  # noqa: E402
-from sim.summary import DISCOUNTED, HORIZON, t_interval  # noqa: E402
+from sim.summary import DISCOUNTED, HORIZON, lever_milestones, t_interval  # noqa: E402
 from sim.units import DAYS_PER_MONTH  # noqa: E402
 
 HEADLINE = (
@@ -50,10 +50,6 @@ PAYERS = (
     ("cost_social_care", "Social care"),
     ("cost_phb", "PHB spend"),
     ("cost_programme", "Programme"),
-)
-TRAJECTORY = (
-    ("plans_completed", "days_to_plan_target", "Care plans completed"),
-    ("phbs_started", "days_to_budget_target", "Personal health budgets started"),
 )
 
 
@@ -93,22 +89,40 @@ def monthly_figure(daily: pd.DataFrame, path: Path) -> str:
     return _save(fig, path)
 
 
-def trajectory_figure(daily: pd.DataFrame, targets: dict[str, dict[str, float]], path: Path) -> str | None:
-    """Running totals of plans and budgets against the scale-up targets."""
+def trajectory_figure(
+    daily: pd.DataFrame, targets: dict[str, dict[str, tuple[float, float]]], path: Path
+) -> str | None:
+    """Each target's live caseload (solid) and the running total of starts (dotted) against the
+    target (dashed) and the level that still counts as holding it (dash-dot):
+    `targets[scenario][milestone] = (target, hold tolerance)`."""
     if not targets:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-    for ax, (metric, target_name, label) in zip(axes, TRAJECTORY, strict=True):
+    wanted_milestones = [m for m in lever_milestones() if any(m.name in t for t in targets.values())]
+    fig, axes = plt.subplots(
+        1, len(wanted_milestones), figsize=(6 * len(wanted_milestones), 4.2), squeeze=False
+    )
+    for ax, milestone in zip(axes[0], wanted_milestones, strict=True):
         for scenario, wanted in targets.items():
-            if target_name not in wanted:
+            if milestone.name not in wanted:
                 continue
+            target, tolerance = wanted[milestone.name]
             d = daily[daily["scenario"] == scenario]
-            wide = d.pivot_table(index="day", columns="replicate", values=metric).cumsum()
-            mean, lo, hi = _band(wide)
-            line = ax.plot(wide.index + 1, mean, label=scenario)[0]
-            ax.fill_between(wide.index + 1, lo, hi, alpha=0.2, color=line.get_color())
-            ax.axhline(wanted[target_name], ls="--", color=line.get_color(), lw=1)
-        ax.set_title(f"{label} (dashed: target)")
+            live = d.pivot_table(index="day", columns="replicate", values=milestone.live)
+            mean, lo, hi = _band(live)
+            line = ax.plot(live.index + 1, mean, label=f"{scenario}: live")[0]
+            ax.fill_between(live.index + 1, lo, hi, alpha=0.2, color=line.get_color())
+            started = d.pivot_table(index="day", columns="replicate", values=milestone.metric).cumsum()
+            ax.plot(
+                started.index + 1,
+                _band(started)[0],
+                ls=":",
+                color=line.get_color(),
+                label=f"{scenario}: started",
+            )
+            ax.axhline(target, ls="--", color=line.get_color(), lw=1)
+            if tolerance:
+                ax.axhline(target * (1 - tolerance), ls="-.", color=line.get_color(), lw=0.8)
+        ax.set_title(f"{milestone.label.capitalize()}: live and started (dashed: target)")
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -475,7 +489,7 @@ def _write(folder: Path, run: RunContents) -> Path:
     figures.mkdir(exist_ok=True)
     targets = {}
     for row in milestones.itertuples():
-        targets.setdefault(row.scenario, {})[row.milestone] = row.target
+        targets.setdefault(row.scenario, {})[row.milestone] = (row.target, row.hold_tolerance)
     monthly = monthly_figure(daily, figures / "monthly_outcomes.png")
     trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png")
     costs = cost_figure(summary, figures / "costs_by_payer.png")
@@ -494,7 +508,15 @@ def _write(folder: Path, run: RunContents) -> Path:
 <p>Costs are in GBP at {price_year()} prices, undiscounted, by payer (see "Costs: how they are counted").</p>
 {outcomes_table(summary, baseline)}
 <h2>Monthly A&amp;E attendances, admissions and DTOC</h2><img src="data:image/png;base64,{monthly}">
-<h2>Scale-up trajectory</h2>
+<h2>Scale-up: reaching and holding the targets</h2>
+<p class="note">A target is a caseload to reach and hold: plans and budgets that end (the
+holder dies, leaves or moves into a care home) are replaced while the live caseload is short.
+A live plan's holder is alive, in the cohort and living at home; a live budget is in payment
+(budgets being set up count towards the commissioned number when offering, not as held). A
+target counts as reached, and as held on a later day, while the live caseload is at least the
+target less the hold tolerance. <i>days</i> is the first day reached, <i>held_share</i> the
+share of the days from then to the end on which it is held; <i>started</i> and <i>ended</i>
+are counted over the whole horizon, and started - ended = live.</p>
 {f'<img src="data:image/png;base64,{trajectory}">' if trajectory else "<p>No lever with a target.</p>"}
 {_frame_table(milestones) if len(milestones) else ""}
 <h2>Costs by payer</h2><img src="data:image/png;base64,{costs}">{net_cost_table(summary, baseline)}

@@ -24,11 +24,10 @@ from sim.limits import MAX_NAME, MAX_REPLICATES, MAX_SEED
 from sim.metrics import METRIC_NAMES
 from sim.scenario import NAME_PATTERN
 from sim.site_results import SITE_SUMMARY_COLUMNS
-from sim.summary import SUMMARY_COLUMNS
+from sim.summary import MILESTONE_COLUMNS, SUMMARY_COLUMNS
 from sim.yaml_reader import YAMLInputError, load_yaml, read_text
 
 MAX_MANIFEST_BYTES = 10_000_000
-MILESTONE_COLUMNS = ("scenario", "milestone", "target", "of", "replicates_reached", "replicates", "status")
 CHECK_COLUMNS = ("figure", "model_mean", "model_lo95", "model_hi95", "public_low", "public_high", "within")
 
 

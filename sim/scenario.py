@@ -144,6 +144,11 @@ class Scenario:
                 )
         return targets
 
+    def hold_tolerance(self) -> float:
+        """How far below a target the live caseload may be and still count as reaching and
+        holding it (`milestones.hold_tolerance`, a share of the target)."""
+        return self.params.source_value("milestones.hold_tolerance")
+
     def _staffed_levers(self) -> list[tuple[str, Any]]:
         """(name, spec) of each enabled lever that has staff, groups or targets."""
         levers = self.levers

@@ -8,16 +8,20 @@ saves no money unless the trust closes it, and a busy trust fills it with other 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.lever import Milestone
+from sim.levers import lever_classes
 from sim.metrics import COST_TOTAL, FLOW, KIND, METRIC_NAMES, PAYERS
-from sim.params import Params
+from sim.params import Params, registry
 from sim.units import DAYS_PER_YEAR
 
+HOLD_TOLERANCE = "milestones.hold_tolerance"  # the registry entry: how far below a target counts as held
 PER_1000 = "_per_1000"
 HORIZON = "_horizon"  # a cost's undiscounted total over the whole horizon
 DISCOUNTED = "_horizon_discounted"  # the same total, discounted
@@ -179,57 +183,126 @@ def _with_released(reps: pd.DataFrame, released: pd.DataFrame) -> pd.DataFrame:
     return combined.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-MILESTONES = (
-    ("days_to_plan_target", "plans_completed", "care plans"),
-    ("days_to_budget_target", "phbs_started", "personal health budgets"),
-)
+def lever_milestones() -> tuple[Milestone, ...]:
+    """The scale-up targets the levers declare (`Lever.milestone`), in the levers' order."""
+    return tuple(cls.milestone for cls in lever_classes() if cls.milestone is not None)
 
 
-def days_to_reach(daily: pd.DataFrame, metric: str, target: float) -> pd.Series:
-    """Per replicate, the day (counting from 1) on which the running total of `metric` first
-    reaches `target`; NaN where it never does within the horizon."""
-    result = {}
+def reach_and_hold(
+    daily: pd.DataFrame, milestone: Milestone, target: float, tolerance: float
+) -> pd.DataFrame:
+    """Per replicate (the index): `day`, the day (counting from 1) on which the live caseload
+    first reaches the target; `held_share`, the share of the days from that one to the horizon's
+    end, both included, on which it is still there; `live_end`, the live caseload on the last
+    day; `started` and `ended`, the plans or budgets started and ended over the horizon.
+
+    "There" means at least `target x (1 - tolerance)`. `day` and `held_share` are NaN where the
+    caseload never gets there within the horizon, or the target is zero (nothing to reach)."""
+    threshold = target * (1.0 - tolerance)
+    rows = {}
     for rep, d in daily.sort_values("day").groupby("replicate", sort=True):
-        running = d[metric].cumsum().to_numpy()
-        hit = np.flatnonzero(running >= target)
-        result[rep] = float(d["day"].to_numpy()[hit[0]] + 1) if target > 0 and hit.size else np.nan
-    return pd.Series(result, dtype=float)
+        live = d[milestone.live].to_numpy()
+        there = live >= threshold
+        hit = np.flatnonzero(there) if target > 0 else np.empty(0, dtype=np.int64)
+        first = hit[0] if hit.size else None
+        rows[rep] = {
+            "day": float(d["day"].to_numpy()[first] + 1) if first is not None else np.nan,
+            "held_share": float(there[first:].mean()) if first is not None else np.nan,
+            "live_end": float(live[-1]),
+            "started": float(d[milestone.metric].sum()),
+            "ended": float(d[milestone.ended].sum()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def milestones(daily: pd.DataFrame, targets: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """Time to the scale-up targets per scenario: `targets[scenario][metric_name] = target`.
-    A target counts as reached only if every replicate reaches it within the horizon."""
+def default_hold_tolerance() -> float:
+    """The registry's `milestones.hold_tolerance` (a scenario may override it)."""
+    return registry()[HOLD_TOLERANCE].value
+
+
+def milestones(
+    daily: pd.DataFrame,
+    targets: Mapping[str, Mapping[str, float]],
+    tolerances: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Reaching and holding the scale-up targets, per scenario: `targets[scenario][name] =
+    target` (`Scenario.targets`), `tolerances[scenario]` the share below the target that still
+    counts as there (`Scenario.hold_tolerance`; the registry's default for a scenario not given).
+
+    The first day reached and the share of days held are given (mean and 95% interval over
+    replicates) only if every replicate reaches the target within the horizon; the live
+    caseload on the last day and the starts and ends over the horizon are means over all."""
     rows = []
     for scenario, wanted in targets.items():
         d = daily[daily["scenario"] == scenario]
-        for name, metric, label in MILESTONES:
+        tolerance = (tolerances or {}).get(scenario, default_hold_tolerance())
+        for milestone in lever_milestones():
+            name = milestone.name
             if name not in wanted:
                 continue
-            days = days_to_reach(d, metric, wanted[name])
-            reached = int(days.notna().sum())
-            mean, lo, hi = interval(days.to_numpy()) if reached == days.size else (np.nan,) * 3
+            per_rep = reach_and_hold(d, milestone, wanted[name], tolerance)
+            reached = int(per_rep["day"].notna().sum())
+            everywhere = reached == len(per_rep)
+            days = interval(per_rep["day"].to_numpy()) if everywhere else (np.nan,) * 3
+            held = interval(per_rep["held_share"].to_numpy()) if everywhere else (np.nan,) * 3
+            held = (held[0], max(held[1], 0.0), min(held[2], 1.0))  # a share's interval stays in [0, 1]
             rows.append(
                 {
                     "scenario": scenario,
                     "milestone": name,
                     "target": wanted[name],
-                    "of": label,
+                    "of": milestone.label,
+                    "hold_tolerance": tolerance,
                     "replicates_reached": reached,
-                    "replicates": int(days.size),
-                    "days_mean": mean,
-                    "days_lo95": lo,
-                    "days_hi95": hi,
-                    "status": "reached" if reached == days.size else "not reached",
+                    "replicates": len(per_rep),
+                    "days_mean": days[0],
+                    "days_lo95": days[1],
+                    "days_hi95": days[2],
+                    "held_share_mean": held[0],
+                    "held_share_lo95": held[1],
+                    "held_share_hi95": held[2],
+                    "live_end_mean": float(per_rep["live_end"].mean()),
+                    "started_mean": float(per_rep["started"].mean()),
+                    "ended_mean": float(per_rep["ended"].mean()),
+                    "status": "reached" if everywhere else "not reached",
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=MILESTONE_COLUMNS)
+
+
+MILESTONE_COLUMNS = (
+    "scenario",
+    "milestone",
+    "target",
+    "of",
+    "hold_tolerance",
+    "replicates_reached",
+    "replicates",
+    "days_mean",
+    "days_lo95",
+    "days_hi95",
+    "held_share_mean",
+    "held_share_lo95",
+    "held_share_hi95",
+    "live_end_mean",
+    "started_mean",
+    "ended_mean",
+    "status",
+)
 
 
 def milestone_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The milestones as summary.csv rows (NaN where not reached in every replicate)."""
+    """The milestones as summary.csv rows: the day first reached (`days_to_plan_target` ...) and
+    the share of days held after it (`plan_target_held_share` ...); NaN where not reached in
+    every replicate."""
     if table.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    rows = table.rename(
+    held_names = {m.name: m.held for m in lever_milestones()}
+    days = table.rename(
         columns={"milestone": "metric", "days_mean": "mean", "days_lo95": "lo95", "days_hi95": "hi95"}
     )[["scenario", "metric", "mean", "lo95", "hi95"]]
+    held = table.assign(metric=table["milestone"].map(held_names)).rename(
+        columns={"held_share_mean": "mean", "held_share_lo95": "lo95", "held_share_hi95": "hi95"}
+    )[["scenario", "metric", "mean", "lo95", "hi95"]]
+    rows = pd.concat([days, held]).sort_index(kind="stable").reset_index(drop=True)
     return rows.assign(diff_mean=np.nan, diff_lo95=np.nan, diff_hi95=np.nan)

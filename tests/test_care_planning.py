@@ -19,8 +19,13 @@ MANY_REFERRALS = {"care_planning.referrals_per_coordinator_week": 15}
 
 
 def planned(run) -> np.ndarray:
-    """Plan holders: people with a plan day."""
+    """Everyone who was given a plan (live or ended since): people with a plan day."""
     return np.isfinite(run.model.people.plan_day)
+
+
+def live(model: IPCModel) -> np.ndarray:
+    """Live plan holders: alive, in the cohort and living at home."""
+    return model.people.plan_status == PlanStatus.PLANNED
 
 
 def record_referrals(model: IPCModel) -> list[tuple[int, np.ndarray, np.ndarray]]:
@@ -142,14 +147,72 @@ def test_queue_never_exceeds_a_weeks_referrals_when_capacity_is_ample():
     assert run.daily["care_plan_queue"].iloc[-1] <= weekly_referrals
 
 
-def test_target_plans_caps_completed_plans():
+def test_live_plans_and_referrals_in_hand_never_pass_the_target_day_by_day():
     target = 100
-    run = simulate(lever_scenario(days=150, care_planning={"coordinators": 4, "target_plans": 100}))
-    running = run.daily["plans_completed"].cumsum()
+    model = IPCModel(lever_scenario(days=240, care_planning={"coordinators": 4, "target_plans": target}))
+    lever = model.lever("care_planning")
+    committed = []
+    for _ in range(model.days):
+        model.step()
+        committed.append(np.isin(lever.status, (PlanStatus.PLANNED, PlanStatus.REFERRED)).sum())
+    d = model.recorder.frame()
 
-    assert running.max() == target  # reached, never passed
-    assert planned(run).sum() == target
-    assert run.daily["care_plan_queue"].iloc[-1] == 0
+    assert max(committed) == target  # reached, never passed
+    assert d["plans_active"].max() == target
+    assert (d["plans_active"] <= target).all()
+
+
+def test_plans_that_end_are_replaced_so_more_plans_start_than_the_target():
+    """Holders die: their plans end and new people are planned, so the plans started pass the
+    target by about the plans ended, and the live caseload ends the horizon near the target."""
+    target = 100
+    run = simulate(lever_scenario(days=365, care_planning={"coordinators": 4, "target_plans": target}))
+    d = run.daily
+
+    assert d["plans_ended"].sum() >= 5
+    assert d["plans_completed"].sum() > target
+    assert d["plans_completed"].sum() - d["plans_ended"].sum() == d["plans_active"].iloc[-1]
+    assert d["plans_active"].iloc[-1] >= 0.95 * target
+
+
+def test_a_plan_ends_when_its_holder_dies_or_moves_into_a_care_home_and_only_then():
+    run = simulate(lever_scenario(days=365, care_planning={"coordinators": 4, "target_plans": 300}))
+    p, status = run.model.people, run.model.people.plan_status
+    gone = (p.location == Location.DEAD) | (p.residence != Location.HOME)
+    had_plan = planned(run)
+
+    assert (had_plan & gone).sum() > 10
+    assert (had_plan & (p.residence == Location.CARE_HOME) & (p.location != Location.DEAD)).any()
+    assert (status[had_plan & gone] == PlanStatus.ENDED).all()
+    assert (status[had_plan & ~gone] == PlanStatus.PLANNED).all()
+
+
+def test_ended_plans_are_not_reviewed():
+    """Reviews are for live plans: a holder who died or went into a care home is not reviewed."""
+    model = IPCModel(
+        lever_scenario(
+            days=200,
+            overrides={"care_planning.review_weeks": 4},
+            care_planning={"coordinators": 4, "target_plans": 300},
+        )
+    )
+    lever = model.lever("care_planning")
+    reviewed: list[int] = []
+    for coordinator in lever.coordinators:
+        pick = coordinator._next_task
+
+        def recording(day: int, pick=pick, coordinator=coordinator) -> bool:
+            found = pick(day)
+            if found and coordinator.task[0] == "review":
+                reviewed.append(coordinator.task[1])
+                assert lever.status[coordinator.task[1]] == PlanStatus.PLANNED
+            return found
+
+        coordinator._next_task = recording
+    step_days(model)
+
+    assert len(reviewed) > 100
+    assert (model.people.plan_status == PlanStatus.ENDED).sum() > 10
 
 
 def test_reviews_start_only_after_review_weeks():
@@ -261,10 +324,11 @@ def test_contingency_applies_only_to_plan_holders():
     )
     step_days(model)
     everyone = model.people.ids
-    holders = np.isfinite(model.people.plan_day)
+    holders = live(model)
     weight = model.params["care_planning.contingency_medium_weight"]
 
     assert holders.any()
+    assert (np.isfinite(model.people.plan_day) & ~holders).any()  # ended plans: no contingency
     for acuity, expected in ((0, 0.5), (1, 0.5 * weight), (2, 0.0)):
         share = model.lever("care_planning").managed_at_home(everyone, np.full(everyone.size, acuity))
         assert (share[holders] == expected).all(), acuity
@@ -339,7 +403,7 @@ def test_rehab_multiplier_is_the_rr_for_plan_holders_and_one_for_everyone_else()
     )
     step_days(model)
     multiplier = model.lever("care_planning").rehab_uptake_multiplier()
-    holders = np.isfinite(model.people.plan_day)
+    holders = live(model)
 
     assert holders.any()
     assert (multiplier[holders] == 1.8).all()
@@ -407,16 +471,19 @@ def test_zero_review_interval_with_zero_review_hours_does_not_hang():
     assert child.exitcode == 0
 
 
-def test_care_plan_queue_counts_only_living_people():
-    """Bug found: care_plan_queue counted people who died while waiting for a co-ordinator."""
+def test_care_plan_queue_counts_only_people_still_waiting():
+    """Bug found: care_plan_queue counted people who died while waiting for a co-ordinator.
+    Referrals of people who died or went into a care home lapse and leave the queue's count."""
     deadly = {f"mortality.fit_{band}": 0.5 for band in ("65_74", "75_84", "85_plus")}
     run = simulate(
         lever_scenario(days=90, overrides={**deadly, **MANY_REFERRALS}, care_planning=PLENTY_OF_PLANS)
     )
-    alive = run.model.people.location != Location.DEAD
-    waiting = [p for c in run.model.lever("care_planning").coordinators for p in c.queue]
+    p = run.model.people
+    still_there = (p.location != Location.DEAD) & (p.residence == Location.HOME)
+    waiting = [q for c in run.model.lever("care_planning").coordinators for q in c.queue]
 
-    assert run.daily["care_plan_queue"].iloc[-1] == sum(bool(alive[p]) for p in waiting)
+    assert (p.plan_status == PlanStatus.LAPSED).sum() > 0
+    assert run.daily["care_plan_queue"].iloc[-1] == sum(bool(still_there[q]) for q in waiting)
 
 
 # --- the site-style caseload measure and the contingency draw -------------------------------------

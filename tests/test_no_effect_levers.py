@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HOSPITAL_OUTCOMES, lever_scenario, simulate
+from conftest import HOSPITAL_OUTCOMES, ROOT, lever_scenario, simulate
 
 from sim.scenario import load_scenario
 
@@ -16,6 +16,7 @@ NO_EFFECT = {
     "care_planning.contingency_share": 0.0,
     "care_planning.activation_gain": 0.0,
     "care_planning.rehab_uptake_rr": 1.0,
+    "care_planning.crisis_rr": 1.0,
     "phb.share_respite": 0.0,
     "phb.share_personal_assistant": 0.4,
     "phb.share_activity": 0.6,  # takes the respite share, so the three still sum to one
@@ -101,3 +102,12 @@ def test_a_no_effect_scenario_file_with_a_start_day_loads_and_matches_its_baseli
     assert run.loc[run["day"] < 30, "plans_completed"].sum() == 0
     assert run["phbs_started"].sum() > 0
     assert_same_hospital_outcomes(run, base)
+
+
+def test_phb_only_gives_its_gateway_plans_no_effect_of_their_own():
+    """Bug found: `care_planning.crisis_rr` was added without a line in phb_only.yaml, so its
+    plans raised A&E and admissions by about 3% and the scenario no longer showed budgets alone."""
+    phb_only = load_scenario(ROOT / "scenarios" / "phb_only.yaml")
+    plan_effects = {name: value for name, value in NO_EFFECT.items() if name.startswith("care_planning.")}
+
+    assert {name: phb_only.overrides.get(name) for name in plan_effects} == plan_effects

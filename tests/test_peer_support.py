@@ -128,8 +128,11 @@ def test_invitations_go_to_network_ties_of_members():
 
 
 def test_no_groups_means_no_members_no_boost_and_no_cost():
+    boosting = {**EAGER, "peer_support.activation_boost": 0.5}
     run = simulate(
-        lever_scenario(days=120, overrides=EAGER, care_planning=PLENTY_OF_PLANS, peer_support={"groups": 0})
+        lever_scenario(
+            days=120, overrides=boosting, care_planning=PLENTY_OF_PLANS, peer_support={"groups": 0}
+        )
     )
     d = run.daily
 
@@ -178,7 +181,13 @@ def test_activation_boost_lowers_members_crisis_hazard():
 def test_boost_fades_with_its_half_life_after_leaving():
     half_life = 90
     model = peer_model(
-        150, {**EAGER, "peer_support.membership_weeks": 6, "peer_support.fade_half_life_days": half_life}
+        150,
+        {
+            **EAGER,
+            "peer_support.activation_boost": 0.5,
+            "peer_support.membership_weeks": 6,
+            "peer_support.fade_half_life_days": half_life,
+        },
     )
     joined, left, _ = follow_members(model)
     lever, p = model.lever("peer_support"), model.people

@@ -1,5 +1,6 @@
-"""The baseline check: each headline figure computed from a small hand-made daily table, and
-the model's mean set beside its public range."""
+"""The baseline check and the scale-up milestones, each worked out from a small hand-made daily
+table: the headline figures and the model's mean set beside its public range; the first day a
+target's live caseload reaches it and the share of days after on which it is held."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.summary import days_to_reach, milestones
+from sim.params import REGISTRY
+from sim.summary import lever_milestones, milestone_rows, milestones, reach_and_hold
 from sim.targets import baseline_check, figures
 
 # Two replicates of two days, numbers chosen so every figure is easy to work out by hand.
@@ -56,13 +58,51 @@ def test_the_check_sets_the_model_mean_beside_the_public_range_and_says_if_it_is
     assert check.loc["short_stay_share", "source"] == "no public figure"
 
 
-def test_a_milestone_is_the_day_counted_from_one_on_which_the_running_total_reaches_the_target():
-    daily = pd.DataFrame(
-        {"replicate": 0, "day": np.arange(10), "plans_completed": [0, 2, 0, 1, 5, 0, 0, 0, 0, 0]}
+PLANS = next(m for m in lever_milestones() if m.name == "days_to_plan_target")
+
+
+def one_replicate(live: list[float], started: list[float] | None = None, ended: list[float] | None = None):
+    n = len(live)
+    return pd.DataFrame(
+        {
+            "scenario": "s",
+            "replicate": 0,
+            "day": np.arange(n),
+            "plans_active": live,
+            "plans_completed": started if started is not None else [0] * n,
+            "plans_ended": ended if ended is not None else [0] * n,
+        }
     )
 
-    assert days_to_reach(daily, "plans_completed", 3).tolist() == [4.0]  # reached on day index 3
-    assert days_to_reach(daily, "plans_completed", 9).isna().all()
+
+def test_a_target_is_first_reached_on_the_day_counted_from_one_the_live_caseload_gets_there():
+    daily = one_replicate([0, 50, 98, 100, 97, 94, 100])
+
+    assert reach_and_hold(daily, PLANS, 100, 0.0)["day"].tolist() == [4.0]  # day index 3
+    assert reach_and_hold(daily, PLANS, 100, 0.05)["day"].tolist() == [3.0]  # 98 >= 95
+    assert reach_and_hold(daily, PLANS, 101, 0.0)["day"].isna().all()
+
+
+def test_the_share_held_counts_the_days_from_the_first_reached_to_the_end_on_which_it_is_there():
+    daily = one_replicate([0, 50, 98, 100, 97, 94, 100])
+
+    # strict: from day index 3, live is >= 100 on 3 and 6 of [100, 97, 94, 100]
+    assert reach_and_hold(daily, PLANS, 100, 0.0)["held_share"].tolist() == [2 / 4]
+    # within 5% (>= 95): from day index 2, on 2, 3, 4 and 6 of [98, 100, 97, 94, 100]
+    assert reach_and_hold(daily, PLANS, 100, 0.05)["held_share"].tolist() == [4 / 5]
+
+
+def test_a_target_of_zero_is_never_reached_and_has_no_share_held():
+    result = reach_and_hold(one_replicate([0, 0, 3]), PLANS, 0, 0.0).iloc[0]
+
+    assert np.isnan(result["day"]) and np.isnan(result["held_share"])
+
+
+def test_the_live_caseload_at_the_end_and_the_starts_and_ends_are_reported_per_replicate():
+    daily = one_replicate([2, 3, 1], started=[2, 1, 0], ended=[0, 0, 2])
+    result = reach_and_hold(daily, PLANS, 3, 0.0).iloc[0]
+
+    assert (result["live_end"], result["started"], result["ended"]) == (1.0, 3.0, 2.0)
 
 
 def test_a_milestone_table_says_reached_only_when_every_replicate_reaches_it():
@@ -71,9 +111,49 @@ def test_a_milestone_table_says_reached_only_when_every_replicate_reaches_it():
             "scenario": "s",
             "replicate": np.repeat([0, 1], 3),
             "day": np.tile(np.arange(3), 2),
-            "plans_completed": [1, 1, 1, 1, 0, 0],
+            "plans_active": [1, 2, 2, 1, 1, 1],
+            "plans_completed": [1, 1, 0, 1, 0, 0],
+            "plans_ended": [0, 0, 0, 0, 0, 0],
         }
     )
-    table = milestones(daily, {"s": {"days_to_plan_target": 2}}).iloc[0]
+    table = milestones(daily, {"s": {"days_to_plan_target": 2}}, {"s": 0.0}).iloc[0]
 
     assert (table["replicates_reached"], table["replicates"], table["status"]) == (1, 2, "not reached")
+    assert np.isnan(table["days_mean"]) and np.isnan(table["held_share_mean"])
+    assert (table["live_end_mean"], table["started_mean"]) == (1.5, 1.5)
+
+
+def test_a_milestone_table_gives_the_mean_day_and_share_held_over_replicates_and_its_tolerance():
+    daily = pd.DataFrame(
+        {
+            "scenario": "s",
+            "replicate": np.repeat([0, 1], 4),
+            "day": np.tile(np.arange(4), 2),
+            "plans_active": [0, 10, 9, 10, 10, 8, 10, 10],
+            "plans_completed": 0,
+            "plans_ended": 0,
+        }
+    )
+    table = milestones(daily, {"s": {"days_to_plan_target": 10}}, {"s": 0.0}).iloc[0]
+
+    assert table["status"] == "reached"
+    assert table["hold_tolerance"] == 0.0
+    assert table["days_mean"] == pytest.approx((2 + 1) / 2)  # days 2 and 1, counted from 1
+    assert table["held_share_mean"] == pytest.approx((2 / 3 + 3 / 4) / 2)  # [10, 9, 10] and [10, 8, 10, 10]
+
+
+def test_the_summary_rows_give_the_day_reached_and_the_share_held():
+    daily = one_replicate([0, 10, 9, 10]).assign(replicate=0)
+    rows = milestone_rows(milestones(daily, {"s": {"days_to_plan_target": 10}}, {"s": 0.0})).set_index(
+        "metric"
+    )
+
+    assert rows.loc["days_to_plan_target", "mean"] == 2.0
+    assert rows.loc["plan_target_held_share", "mean"] == pytest.approx(2 / 3)
+
+
+def test_the_default_hold_tolerance_is_the_registrys():
+    daily = one_replicate([0, 96, 96])
+    table = milestones(daily, {"s": {"days_to_plan_target": 100}}).iloc[0]
+
+    assert table["hold_tolerance"] == REGISTRY["milestones.hold_tolerance"].value

@@ -71,13 +71,15 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "PHB set-up time multiplier for people with an advocate or broker",
     },
     "advocacy.discharge_divert_share": {
-        "value": 0.15,
+        "value": 0.0,
         "low": 0.0,
         "high": 0.4,
         "unit": "share",
         "source": (
-            "RVS Home from Hospital (ev 5, observational): readmissions 'half the national average'; weak "
-            "prior"
+            "ev 5b: volunteer schemes for older people, no reduction in emergency admissions or cost vs "
+            "matched controls (Georghiou 2016); prior near zero. Default: none, that central estimate. Range "
+            "up to 0.4 for RVS Home from Hospital (ev 5, observational: readmissions 'half the national "
+            "average'). A share cannot be adverse, and no controlled estimate shows harm"
         ),
         "note": (
             "Share of an advocated inpatient's P1 discharges arranged with voluntary support instead of a "

@@ -5,6 +5,12 @@ in their co-ordinator's queue; co-ordinators (Mesa agents) spend limited hours o
 first, then new plans. A completed plan may raise activation, adds crisis contingency (a
 share of crises managed without A&E) and raises pulmonary-rehab uptake for COPD.
 
+The commissioned number (`target_plans`) is a caseload to reach and hold. A plan is *live*
+while its holder is alive, in the cohort and living at home (a hospital stay does not end
+it); it ends when the holder dies, leaves the cohort or moves into a care home, whose own
+care planning takes over. Ended plans are not reviewed, and each week's referrals top the
+live plans plus the referrals in hand (accepted, not yet written) back up to the target.
+
 The lever also measures its caseload the way the site did: A&E attendances and one-day
 admissions in the quarter before each plan against the quarter after. That before/after
 figure includes regression to the mean and is reported beside, never instead of, the
@@ -40,7 +46,9 @@ class PlanStatus(IntEnum):
     NONE = 0  # not offered
     REFERRED = 1  # accepted, waiting for or with a co-ordinator
     DECLINED = 2
-    PLANNED = 3  # holds a completed plan
+    PLANNED = 3  # holds a live plan (alive, in the cohort, living at home)
+    ENDED = 4  # held a plan; died, left the cohort or moved into a care home
+    LAPSED = 5  # accepted, but died, left or moved into a care home before the plan was written
 
 
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -103,7 +111,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 0.5,
         "unit": "probability",
-        "source": "assumption: PAM links are cross-sectional (ev 5 caveats); wide range from no effect",
+        "source": (
+            "assumption: no controlled estimate of plans raising activation (ev 5b); PAM links are "
+            "cross-sectional (ev 5 caveats). A probability cannot be adverse: co-ordination's harm is "
+            "crisis_rr's"
+        ),
         "note": "Chance a completed plan raises the person's PAM level by one (levels 1-3)",
     },
     "care_planning.contingency_medium_weight": {
@@ -118,17 +130,43 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Contingency's reach for a medium-acuity crisis, relative to a low one (high-acuity: none)",
     },
     "care_planning.contingency_share": {
-        "value": 0.10,
+        "value": 0.12,
         "low": 0.0,
         "high": 0.30,
         "unit": "share",
         "source": (
-            "ev 5b prior: care co-ordination on A&E about -15% to +10% for those enrolled; Exley 2019 A&E RR "
-            "0.944"
+            "ev 5b: Exley 2019 A&E RR 0.944 (0.913-0.976) with no fall in admissions; prior on A&E -15% to "
+            "+10%. Range: none (a share cannot be adverse: Lloyd's rise in A&E is crisis_rr's) to the "
+            "prior's best, 15% of crises (0.30 x the 0.52 reach). Default [derived]: with crisis_rr 1.065 "
+            "the net effect on plan holders is A&E -2.5%, admissions -0.7% (care_planning_only, 24 "
+            "replicates, tests/lever_effects.py), the prior's centres -2.5% and 0% (pooling Exley and Lloyd "
+            "by inverse variance gives -3.9%)"
         ),
         "note": (
             "Share of a plan holder's low-acuity crises managed at home through the plan's contingency "
-            "arrangements (about 5% of all their crises with the acuity mix and the medium weight)"
+            "arrangements (about 6% of all their crises with the acuity mix and the medium weight)"
+        ),
+    },
+    "care_planning.crisis_rr": {
+        "value": 1.065,
+        "low": 0.90,
+        "high": 1.33,
+        "unit": "hazard ratio",
+        "source": (
+            "ev 5b, controlled studies of care co-ordination: emergency admissions Evercare +16.5% (-5.7% to "
+            "+38.7%; Gravelle 2007), ICP +9% (Roland 2012), community-initiated +0.05 (-0.04 to 0.15; "
+            "Huntley 2013), +0.05 per head (Steventon 2013), SMD -0.09 (-0.27 to 0.10; Stokes 2015); A&E "
+            "+33% (16% to 54%; Lloyd 2018). Range: the 5b prior's best, -10%, to Lloyd's +33%, so every "
+            "adverse point estimate is inside (at 1.33 with no contingency plan holders' A&E and admissions "
+            "rise 33%, measured). Default [derived]: 1.065 offsets the plan's other channels (contingency, "
+            "activation, rehab) so that the net effect on plan holders' admissions is the 5b prior's centre, "
+            "0% (measured -0.7%, A&E -2.5%: see contingency_share); the meta-analyses straddle it"
+        ),
+        "note": (
+            "Direct effect of co-ordination on a live plan holder's crisis hazard (A&E and admissions): "
+            "unmet need found and acted on above 1 (Lloyd, Evercare), conditions better managed below 1, for "
+            "as long as the plan is live. Crises and discharges start acute episodes, so the model's "
+            "feedback amplifies it a little (1.05 adds about 6% to plan holders' admissions, measured)"
         ),
     },
     "care_planning.rehab_uptake_rr": {
@@ -138,7 +176,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "unit": "hazard ratio",
         "source": (
             "Stockton IPC blog (seed): '50% increase in the number of people who have attended pulmonary "
-            "rehab'"
+            "rehab' (a before/after claim; no controlled estimate in ev 5b)"
         ),
         "note": "Multiplier on the pulmonary-rehab start rate for plan holders with COPD",
     },
@@ -206,6 +244,7 @@ class CarePlanningSpec(LeverSpec):
 
 DAILY_COUNTS = (
     "plans_completed",
+    "plans_ended",
     "care_plan_referrals",
     "community_group_referrals",
     "caseload_people",
@@ -214,6 +253,9 @@ DAILY_COUNTS = (
     "caseload_short_before",
     "caseload_short_after",
 )
+
+
+TASK_STATUS = {"plan": PlanStatus.REFERRED, "review": PlanStatus.PLANNED}  # whom each task is for
 
 
 class Coordinator(mesa.Agent):
@@ -229,15 +271,17 @@ class Coordinator(mesa.Agent):
         self.task_hours_left = 0.0
 
     def _next_task(self, day: int) -> bool:
-        people = self.model.people
+        """Reviews of live plans that are due, then referrals still in hand (ended plans and
+        lapsed referrals are dropped)."""
+        status = self.lever.status
         while self.reviews and self.reviews[0][0] <= day:
             _, person = self.reviews.popleft()
-            if people.is_alive(person):
+            if status[person] == PlanStatus.PLANNED:
                 self.task, self.task_hours_left = ("review", person), self.lever.review_hours
                 return True
         while self.queue:
             person = self.queue.popleft()
-            if people.is_alive(person):
+            if status[person] == PlanStatus.REFERRED:
                 self.task, self.task_hours_left = ("plan", person), self.lever.plan_hours
                 return True
         return False
@@ -255,8 +299,8 @@ class Coordinator(mesa.Agent):
             if self.task_hours_left <= 1e-9:
                 kind, person = self.task
                 self.task = None
-                if not self.model.people.is_alive(person):
-                    continue  # died while the plan or review was under way
+                if self.lever.status[person] != TASK_STATUS[kind]:
+                    continue  # the plan ended, or the referral lapsed, while the work was under way
                 if kind == "plan":
                     self.lever.finished.append(person)
                 else:
@@ -272,7 +316,9 @@ class CarePlanning(Lever):
     order = 20
     Spec = CarePlanningSpec
     parameter_entries = PARAMETERS
-    milestone = Milestone("days_to_plan_target", "target_plans", "plans_completed", "care plans")
+    milestone = Milestone(
+        "days_to_plan_target", "target_plans", "plans_completed", "care plans", "plans_active", "plans_ended"
+    )
     reads = (
         "care_planning.*",
         "crisis.frailty_hr_*",
@@ -289,8 +335,9 @@ class CarePlanning(Lever):
     metrics = (
         Metric("care_plan_referrals", FLOW, "people identified and offered care planning"),
         Metric("care_plan_queue", STOCK, "people who accepted and wait for a co-ordinator"),
-        Metric("plans_completed", FLOW, "personalised care and support plans completed"),
-        Metric("plans_active", STOCK, "people alive with a care plan"),
+        Metric("plans_completed", FLOW, "personalised care and support plans completed (plans started)"),
+        Metric("plans_ended", FLOW, "live plans that ended: the holder died, left or moved into a care home"),
+        Metric("plans_active", STOCK, "live care plans: holders alive, in the cohort and living at home"),
         Metric("plan_reviews", FLOW, "care plan reviews done"),
         Metric("community_group_referrals", FLOW, "new plans that referred the person to a community group"),
         Metric("caseload_people", FLOW, "planned people whose after-quarter closed today (site measure)"),
@@ -317,6 +364,7 @@ class CarePlanning(Lever):
         self._contingency = p["care_planning.contingency_share"]
         self._by_acuity = np.array([1.0, p["care_planning.contingency_medium_weight"], 0.0])
         self._rehab_rr = p["care_planning.rehab_uptake_rr"]
+        self._crisis_rr = p["care_planning.crisis_rr"]
         self._peer_referral = p["peer_support.referral_share"]
         self._window = p["care_planning.post_discharge_window_days"]
         self._risk_weights = (
@@ -332,7 +380,8 @@ class CarePlanning(Lever):
         people = model.people
         self.status = people.plan_status
         self._owner = assign_to_agents(people.practice, people.n_practices, self.staff.agents)
-        self.completed_total = 0
+        self.completed_total = 0  # plans started since day 0
+        self.ended_total = 0  # of which ended
         self.finished: list[int] = []  # plans the co-ordinators finished today
         self.reviews_done = 0
         self._today: dict[str, float] = {}
@@ -362,6 +411,11 @@ class CarePlanning(Lever):
             return None
         return np.where(self.planned()[crises], self._contingency * self._by_acuity[acuity], 0.0)
 
+    def crisis_multiplier(self) -> np.ndarray | None:
+        """Co-ordination's direct effect on live plan holders' crises, either way: unmet need
+        found and acted on (above 1) or conditions better managed (below 1)."""
+        return np.where(self.planned(), self._crisis_rr, 1.0) if self._crisis_rr != 1.0 else None
+
     def rehab_uptake_multiplier(self) -> np.ndarray | None:
         return np.where(self.planned(), self._rehab_rr, 1.0) if self._rehab_rr != 1.0 else None
 
@@ -370,6 +424,7 @@ class CarePlanning(Lever):
         day = today.day
         self._today = dict.fromkeys(DAILY_COUNTS, 0.0)
         reviews_before = self.reviews_done
+        self._end_plans()
         if day % IDENTIFY_EVERY_DAYS == 0 and self.coordinators:
             self._identify(day)
         for coordinator in self.coordinators:
@@ -394,6 +449,26 @@ class CarePlanning(Lever):
         p = self.people
         return p.recent_use[ids] * np.exp(-self._recent_use_decay * (day - p.recent_use_day[ids]))
 
+    def _end_plans(self) -> None:
+        """Plans end, and referrals in hand lapse, for people who died, left the cohort or moved
+        into a care home since yesterday's work."""
+        people = self.people
+        gone = ~people.alive | (people.residence != Location.HOME)
+        ended = (self.status == PlanStatus.PLANNED) & gone
+        self.status[ended] = PlanStatus.ENDED
+        self.status[(self.status == PlanStatus.REFERRED) & gone] = PlanStatus.LAPSED
+        n_ended = int(np.count_nonzero(ended))
+        self.ended_total += n_ended
+        self._today["plans_ended"] = float(n_ended)
+
+    def live(self) -> int:
+        """Live plans: the caseload the commissioned number counts (after today's ends)."""
+        return int(np.count_nonzero(self.status == PlanStatus.PLANNED))
+
+    def in_hand(self) -> int:
+        """Referrals accepted and not yet written up (waiting or with a co-ordinator)."""
+        return int(np.count_nonzero(self.status == PlanStatus.REFERRED))
+
     def _eligible(self) -> np.ndarray:
         people = self.people
         return (self.status == PlanStatus.NONE) & (people.residence == Location.HOME) & people.alive
@@ -416,12 +491,13 @@ class CarePlanning(Lever):
         )
 
     def _identify(self, day: int) -> None:
-        """This week's referrals, by the targeting rule, up to the commissioned number."""
+        """This week's referrals, by the targeting rule, while the live plans and the referrals
+        in hand are short of the commissioned number (so ended plans are replaced, and the
+        caseload never passes the target)."""
         self._referral_carry += self._referral_rate * IDENTIFY_EVERY_DAYS
         wanted = math.floor(self._referral_carry)
         self._referral_carry -= wanted
-        in_progress = int(np.count_nonzero((self.status == PlanStatus.REFERRED) & self.people.alive))
-        wanted = min(wanted, max(self.target - self.completed_total - in_progress, 0))
+        wanted = min(wanted, max(self.target - self.live() - self.in_hand(), 0))
         eligible = self._eligible()
         if self.spec.targeting == "post_discharge":
             eligible &= day - self.people.last_discharge <= self._window
@@ -494,21 +570,18 @@ class CarePlanning(Lever):
             self._today["caseload_short_after"] += int(people.short_stay_count[person]) - short_then
 
     def _planning_now(self) -> int:
-        """Living people whose plan a co-ordinator is writing (accepted, no longer waiting)."""
-        people = self.people
+        """Referrals in hand whose plan a co-ordinator is writing (no longer waiting)."""
+        status = self.status
         return sum(
             1
             for c in self.coordinators
-            if c.task is not None and c.task[0] == "plan" and people.is_alive(c.task[1])
+            if c.task is not None and c.task[0] == "plan" and status[c.task[1]] == PlanStatus.REFERRED
         )
 
     def report(self, today: Today) -> dict[str, float]:
-        alive = self.people.alive
         return {
             **self._today,
-            "plans_active": float(np.count_nonzero(self.planned() & alive)),
-            "care_plan_queue": float(
-                np.count_nonzero((self.status == PlanStatus.REFERRED) & alive) - self._planning_now()
-            ),
+            "plans_active": float(self.live()),
+            "care_plan_queue": float(self.in_hand() - self._planning_now()),
             "cost_programme": self.staff.paid_hours_per_day * self._hour_cost,
         }

@@ -64,12 +64,16 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "note": "Chance a referred or invited person joins when a place is free",
     },
     "peer_support.activation_boost": {
-        "value": 0.5,
+        "value": 0.0,
         "low": 0.0,
         "high": 1.0,
         "unit": "multiplier",
         "source": (
-            "assumption; ev 5b: volunteer schemes show no fall in admissions (Georghiou 2016), so keep small"
+            "ev 5b: volunteer schemes, no reduction in emergency admissions or cost vs matched controls "
+            "(Georghiou 2016); community assets, no detectable hospital effect (Munford 2020); prior near "
+            "zero. Default: no effect, their central estimate. Range up to a whole PAM level (a member's "
+            "crisis hazard x 0.88) for the COPD peer RCT's fewer visits during the programme (ev 5, "
+            "unquantified). No controlled estimate shows harm, and a boost cannot lower activation"
         ),
         "note": "PAM levels added while a member (fractional levels interpolate the activation RR)",
     },

@@ -1,11 +1,17 @@
 """Personal health budgets: offer, uptake, set-up, budget, spending and what they displace.
 
 A budget is offered to plan holders who meet the scenario's rules, up to the commissioned
-number. Advocacy raises uptake for the people it serves and brokerage shortens set-up.
-Spending buys carer respite (which lowers carer strain), personal assistants (holders go
-home without waiting for a council package) and activity. A share of spending replaces
-NHS-funded services and is set against `cost_nhs`, so cost by payer stays honest: PHBs were
-cost-neutral overall in the national pilot (evidence.md 5).
+number, which is a caseload to reach and hold: budgets in payment plus budgets being set up
+(committed: they count, so the lever never offers more than the target) are topped back up to
+it every day, so a budget that ends is replaced. The caseload *held* is the budgets in payment
+(ACTIVE); a budget ends when its holder dies, leaves the cohort or moves into a care home, and
+a budget being set up lapses for the same reasons.
+
+Advocacy raises uptake for the people it serves and brokerage shortens set-up. Spending buys
+carer respite (which lowers carer strain), personal assistants (holders go home without
+waiting for a council package) and activity. A share of spending replaces NHS-funded services
+and is set against `cost_nhs`, so cost by payer stays honest: PHBs were cost-neutral overall
+in the national pilot (evidence.md 5).
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ class BudgetStatus(IntEnum):
     NOT_OFFERED = 0
     SETTING_UP = 1  # accepted; the budget starts at `budget_setup_end`
     DECLINED = 2
-    ACTIVE = 3  # in payment
-    ENDED = 4  # the holder died or moved into a care home
+    ACTIVE = 3  # in payment: the caseload held
+    ENDED = 4  # was in payment; the holder died, left the cohort or moved into a care home
+    LAPSED = 5  # accepted, but died, left or moved into a care home before payment began
 
 
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -154,7 +161,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.9,
         "high": 1.05,
         "unit": "hazard ratio",
-        "source": "Forder 2012 (ev 5): no effect on EQ-5D, HbA1c, FEV1 or mortality; care-related QoL up",
+        "source": (
+            "Forder 2012 (ev 5, controlled pilot): no effect on EQ-5D, HbA1c, FEV1 or mortality, "
+            "care-related QoL up, lower indirect (inpatient) costs; ev 5b prior: cost-neutral with inpatient "
+            "cost shifting to the budget. Default: no effect; no adverse controlled estimate exists, the "
+            "range allows a little"
+        ),
         "note": (
             "Direct effect of holding a budget on the crisis hazard (none by default; respite and discharge "
             "act separately)"
@@ -185,7 +197,12 @@ class PersonalHealthBudgets(Lever):
     }
     requires = {"care_planning": "a care plan is the gateway to a budget"}
     milestone = Milestone(
-        "days_to_budget_target", "target_budgets", "phbs_started", "personal health budgets"
+        "days_to_budget_target",
+        "target_budgets",
+        "phbs_started",
+        "personal health budgets",
+        "phbs_active",
+        "phbs_ended",
     )
     reads = ("phb.*",)
     columns = (
@@ -198,8 +215,13 @@ class PersonalHealthBudgets(Lever):
     metrics = (
         Metric("phb_offers", FLOW, "personal health budgets offered"),
         Metric("phbs_started", FLOW, "personal health budgets that began payment"),
-        Metric("phbs_in_setup", STOCK, "budgets accepted and being set up"),
-        Metric("phbs_active", STOCK, "personal health budgets in payment"),
+        Metric(
+            "phbs_ended",
+            FLOW,
+            "budgets in payment that ended (the holder died, left or went into a care home)",
+        ),
+        Metric("phbs_in_setup", STOCK, "budgets accepted and being set up (committed to the target)"),
+        Metric("phbs_active", STOCK, "personal health budgets in payment: the caseload held"),
     )
 
     def __init__(self, model: IPCModel, spec: PHBSpec):
@@ -220,7 +242,8 @@ class PersonalHealthBudgets(Lever):
         self._crisis_rr = p["phb.crisis_rr"]
         self.status = self.people.budget_status
         self._setup_end = self.people.budget_setup_end
-        self.started_total = 0
+        self.started_total = 0  # budgets that began payment since day 0
+        self.ended_total = 0  # of which ended
         self._today: dict[str, float] = {}
 
     # --- hooks --------------------------------------------------------------------------------
@@ -252,21 +275,30 @@ class PersonalHealthBudgets(Lever):
     # --- daily work -------------------------------------------------------------------------------
     def step(self, today: Today) -> None:
         day = today.day
-        self._today = {"phb_offers": 0.0, "phbs_started": 0.0}
+        self._today = {"phb_offers": 0.0, "phbs_started": 0.0, "phbs_ended": 0.0}
         self._end_budgets()
         self._start_budgets(day)
         self._offer(day)
 
+    def setting_up(self) -> np.ndarray:
+        return self.status == BudgetStatus.SETTING_UP
+
     def _end_budgets(self) -> None:
+        """Budgets end, and set-ups lapse, for people who died, left the cohort or moved into a
+        care home since yesterday's work."""
         people = self.people
-        ended = self.active() & (~people.alive | (people.residence != Location.HOME))
+        gone = ~people.alive | (people.residence != Location.HOME)
+        ended = self.active() & gone
         self.status[ended] = BudgetStatus.ENDED
         people.phb_budget[ended] = 0.0
+        self.status[self.setting_up() & gone] = BudgetStatus.LAPSED
+        n_ended = int(np.count_nonzero(ended))
+        self.ended_total += n_ended
+        self._today["phbs_ended"] = float(n_ended)
 
     def _start_budgets(self, day: int) -> None:
-        ready = np.flatnonzero((self.status == BudgetStatus.SETTING_UP) & (self._setup_end <= day))
+        ready = np.flatnonzero(self.setting_up() & (self._setup_end <= day))  # alive and at home
         people = self.people
-        ready = ready[people.is_alive(ready)]
         if ready.size == 0:
             return
         z = self.streams.normal("phb.budget", day, ready)
@@ -277,11 +309,10 @@ class PersonalHealthBudgets(Lever):
         self._today["phbs_started"] = float(ready.size)
 
     def _offer(self, day: int) -> None:
-        """Offer budgets to eligible plan holders, earliest plans first, until the budgets
-        started or being set up reach the commissioned number."""
+        """Offer budgets to eligible plan holders, earliest plans first, while the budgets in
+        payment and those being set up are short of the commissioned number."""
         schedule, people = self.model.schedule, self.people
-        setting_up = (self.status == BudgetStatus.SETTING_UP) & people.alive
-        room = self.target - self.started_total - int(np.count_nonzero(setting_up))
+        room = self.target - int(np.count_nonzero(self.active())) - int(np.count_nonzero(self.setting_up()))
         if room <= 0:
             return
         eligible = (
@@ -322,9 +353,7 @@ class PersonalHealthBudgets(Lever):
         return {
             **self._today,
             "phbs_active": float(np.count_nonzero(self.active())),
-            "phbs_in_setup": float(
-                np.count_nonzero((self.status == BudgetStatus.SETTING_UP) & self.people.alive)
-            ),
+            "phbs_in_setup": float(np.count_nonzero(self.setting_up())),
             "cost_phb": spend,
             "cost_nhs": -self._displaced * spend,
         }
