@@ -175,10 +175,11 @@ def test_plans_that_end_are_replaced_so_more_plans_start_than_the_target():
     assert d["plans_active"].iloc[-1] >= 0.95 * target
 
 
-def test_a_plan_ends_when_its_holder_dies_or_moves_into_a_care_home_and_only_then():
+def test_a_plan_ends_when_its_holder_dies_moves_away_or_into_a_care_home_and_only_then():
     run = simulate(lever_scenario(days=365, care_planning={"coordinators": 4, "target_plans": 300}))
     p, status = run.model.people, run.model.people.plan_status
-    gone = (p.location == Location.DEAD) | (p.residence != Location.HOME)
+    left = (p.location == Location.DEAD) | (p.location == Location.OUTSIDE)
+    gone = left | (p.residence != Location.HOME)
     had_plan = planned(run)
 
     assert (had_plan & gone).sum() > 10

@@ -20,6 +20,8 @@ KNOWN_DEATH_RATE = {
     **{f"mortality.fit_{band}": DEATHS_PER_YEAR for band in ("65_74", "75_84", "85_plus")},
     **{f"mortality.frailty_hr_{c}": 1.0 for c in ("mild", "moderate", "severe")},
     "mortality.inpatient": 0.0,
+    "mortality.after_admission_excess": 0.0,  # no extra risk after a stay: the rate is as set
+    "cohort.out_migration_rate": 0.0,  # nobody moves away
     "pathway.share_p3": 0.0,  # nobody moves into a care home: plans end only by death
 }
 TARGET_PLANS, TARGET_BUDGETS = 200, 60

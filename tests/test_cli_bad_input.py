@@ -71,6 +71,21 @@ CASES: dict[str, Case] = {
         ("bad.yaml",),
         (("bad.yaml", "parameters.hospital.bedz", "unknown parameter"),),
     ),
+    "removed_delayed_bed_day_cost": Case(  # issue 10: a delayed day is a bed day, never charged on top
+        {"bad.yaml": valid(extra="parameters:\n  costs.delayed_bed_day: 304\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.costs.delayed_bed_day", "unknown parameter"),),
+    ),
+    "discount_rate_above_one": Case(
+        {"bad.yaml": valid(extra="parameters:\n  costs.discount_rate: 3.5\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.costs.discount_rate", "must be <= 1 (rate per year), got 3.5"),),
+    ),
+    "negative_unit_cost": Case(
+        {"bad.yaml": valid(extra="parameters:\n  costs.crisis_managed_at_home: -120\n")},
+        ("bad.yaml",),
+        (("bad.yaml", "parameters.costs.crisis_managed_at_home", "must be >= 0 (GBP), got -120"),),
+    ),
     "unknown_parameter_in_nested_mapping": Case(
         {"bad.yaml": valid(extra="parameters:\n  hospital:\n    bedz: 500\n")},
         ("bad.yaml",),

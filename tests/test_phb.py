@@ -209,11 +209,12 @@ def test_budgets_that_end_are_replaced_so_more_start_than_the_target():
     assert d["phbs_active"].iloc[-1] >= 0.9 * target
 
 
-def test_a_setup_lapses_when_the_person_dies_or_moves_into_a_care_home_before_payment():
+def test_a_setup_lapses_when_the_person_dies_moves_away_or_into_a_care_home_before_payment():
     deadly = {f"mortality.fit_{band}": 0.5 for band in ("65_74", "75_84", "85_plus")}
     model, _ = run_phb(days=120, overrides={**deadly, "phb.setup_days": 84})
     p, status = model.people, model.lever("phb").status
-    gone = (p.location == Location.DEAD) | (p.residence != Location.HOME)
+    left = (p.location == Location.DEAD) | (p.location == Location.OUTSIDE)
+    gone = left | (p.residence != Location.HOME)
 
     assert (status == BudgetStatus.LAPSED).sum() > 5
     assert gone[status == BudgetStatus.LAPSED].all()
