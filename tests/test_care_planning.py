@@ -378,12 +378,12 @@ def test_rehab_uptake_rr_raises_rehab_starts_of_plan_holders():
     over = {"rehab.uptake": 0.5}
     high = simulate(
         lever_scenario(
-            days=180, overrides={**over, "care_planning.rehab_uptake_rr": 1.8}, care_planning=PLENTY_OF_PLANS
+            days=300, overrides={**over, "care_planning.rehab_uptake_rr": 1.8}, care_planning=PLENTY_OF_PLANS
         )
     )
     none = simulate(
         lever_scenario(
-            days=180, overrides={**over, "care_planning.rehab_uptake_rr": 1.0}, care_planning=PLENTY_OF_PLANS
+            days=300, overrides={**over, "care_planning.rehab_uptake_rr": 1.0}, care_planning=PLENTY_OF_PLANS
         )
     )
     both = planned(high) & planned(none) & high.model.people.copd
@@ -391,7 +391,7 @@ def test_rehab_uptake_rr_raises_rehab_starts_of_plan_holders():
     starts_none = none.model.rehab.clock.count[both].sum()
 
     assert starts_none > 10
-    assert starts_high > 1.3 * starts_none
+    assert starts_high > 1.2 * starts_none  # diluted: starts before the plan, and a course lasts a year
     assert high.daily["rehab_starts"].sum() > none.daily["rehab_starts"].sum()
 
 
