@@ -139,7 +139,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
             "+10%. Range: none (a share cannot be adverse: Lloyd's rise in A&E is crisis_rr's) to the "
             "prior's best, 15% of crises (0.30 x the 0.52 reach). Default [derived]: with crisis_rr 1.03 "
             "the net effect on plan holders is A&E -1.7%, admissions -0.9% (care_planning_only at 4,000 "
-            "people, 4 replicates, tests/lever_effects.py; set on the closed cohort, re-set on the open one), the prior's centres -2.5% and 0% (pooling Exley and Lloyd "
+            "people, 4 replicates, tests/lever_effects.py; set on the closed cohort, re-set on the open one)"
+            ", the prior's centres -2.5% and 0% (pooling Exley and Lloyd "
             "by inverse variance gives -3.9%)"
         ),
         "note": (
