@@ -94,7 +94,8 @@ def test_at_scale_with_its_staff_reaches_and_holds_the_budget_target_and_replace
     plan = reach_and_hold(daily, plans, targets[plans.name], tolerance).iloc[0]
 
     assert budget["day"] <= scenario.horizon_days
-    assert budget["held_share"] > 0.75  # 82% on the open cohort: holders die sooner after a stay, and set-up takes ~7 weeks
+    # 82% on the open cohort: holders die sooner after a stay, and a set-up takes ~7 weeks.
+    assert budget["held_share"] > 0.75
     assert plan["started"] > targets[plans.name] > plan["live_end"] >= 0.9 * targets[plans.name]
     for milestone in (plans, budgets):
         assert (daily[milestone.live] <= targets[milestone.name]).all()  # never passed
