@@ -124,7 +124,8 @@ class HospitalAgent(Component, mesa.Agent):
         profile = hourly_profile(p)
         self.cores: list[AcuteHospital] = []
         self.background: list[BackgroundDemand] = []
-        cohort = np.bincount(people.site, minlength=len(sites))
+        # The cohort at the start (rows waiting to join are still in the background).
+        cohort = np.bincount(people.site[: people.n_start], minlength=len(sites))
         for index, site in enumerate(sites):
             councils = [
                 {

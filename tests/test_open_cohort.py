@@ -252,3 +252,21 @@ def test_high_use_falls_back_towards_everyone_elses(five_years):
     rest = [admissions[y][others].sum() / np.sum(died[others] > 365 * y) for y in range(YEARS)]
     assert rate[1] < 0.5 * rate[0]
     assert rate[-1] / rest[-1] < rate[1] / rest[1]
+
+
+def test_the_background_leaves_out_only_the_cohort_already_there(monkeypatch):
+    """The eligible people outside the cohort are background demand; rows still waiting to
+    join are among them, so the background is the catchment less the starting cohort."""
+    import sim.trust
+
+    seen = []
+    real = sim.trust.streams_for
+
+    def spy(p, catchment, eligible, cohort):
+        seen.append(cohort)
+        return real(p, catchment, eligible, cohort)
+
+    monkeypatch.setattr(sim.trust, "streams_for", spy)
+    model = IPCModel(small_scenario(size=2000, days=400, warm_up_days=365), root_seed=5)
+    assert model.people.size > model.people.n_start
+    assert seen == [model.people.n_start]
