@@ -26,6 +26,7 @@ from simpy.events import URGENT
 
 from sim.health import seasonal_factor
 from sim.hospital import SUPPORTED, AcuteHospital, Pathway
+from sim.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.params import ParamsView
@@ -47,6 +48,7 @@ class Stream:
     p_one: float
     long_mean_days: float
     pathway_shares: tuple[float, float, float]  # P1, P2, P3 of long stays
+    growth: float = 0.0  # compound growth a year of the people behind the stream
 
 
 def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> list[Stream]:
@@ -66,6 +68,10 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
                 p["background.eligible_share_p2"],
                 p["background.eligible_share_p3"],
             ),
+            # The eligible people outside the cohort grow as the cohort does (the same
+            # projection, ev 8), so the hospital's load per cohort member does not depend on
+            # how much of the eligible population the cohort is.
+            p["cohort.growth_rate"],
         ),
         Stream(
             other * p["background.other_admissions"],
@@ -93,15 +99,16 @@ class BackgroundDemand:
         start_day: int,
         days: int,
         profile: np.ndarray,
+        growth_from: int = 0,
     ):
         self.hospital = hospital
         self._start_hour = start_day * HOURS
         self._hours = (days - start_day) * HOURS
         rng = streams.generator(f"background.{site}")
         self.attendances_per_hour = self._hourly(
-            parts, "attendances_per_day", profile, start_day, days, p, None
+            parts, "attendances_per_day", profile, start_day, days, p, None, growth_from
         )
-        rate = self._hourly(parts, "admissions_per_day", profile, start_day, days, p, rng)
+        rate = self._hourly(parts, "admissions_per_day", profile, start_day, days, p, rng, growth_from)
         self._first = np.concatenate([[0], np.cumsum(rng.poisson(rate))])  # arrival ordinals by hour
         outcome, council, los_hours = self._outcomes(parts, int(self._first[-1]), rng, p, council_shares)
         arrange_days = np.array(
@@ -143,10 +150,12 @@ class BackgroundDemand:
         self.waiting_for_bed = 0
 
     @staticmethod
-    def _hourly(parts, field, profile, start_day, days, p, rng) -> np.ndarray:
-        """Expected arrivals in each hour: daily rate x season x persistence noise x hour profile."""
-        per_day = sum(getattr(part, field) for part in parts)
+    def _hourly(parts, field, profile, start_day, days, p, rng, growth_from=0) -> np.ndarray:
+        """Expected arrivals in each hour: daily rate (growing from `growth_from`) x season x
+        persistence noise x hour profile."""
         day_index = np.arange(start_day, days)
+        years = np.maximum(day_index - growth_from, 0) / DAYS_PER_YEAR
+        per_day = sum(getattr(part, field) * (1.0 + part.growth) ** years for part in parts)
         amplitude = p["hospital.background_winter_amplitude"]
         season = np.array([seasonal_factor(int(d), p, amplitude) for d in day_index])
         noise = np.zeros(day_index.size)

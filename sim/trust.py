@@ -57,6 +57,7 @@ class HospitalAgent(Component, mesa.Agent):
         "ae.profile_*",
         "hospital.*",
         "background.*",
+        "cohort.growth_rate",
         "crisis.start_day_of_year",
         "crisis.winter_peak_day",
         "episode.after_discharge",
@@ -148,6 +149,7 @@ class HospitalAgent(Component, mesa.Agent):
                 -warm_up,
                 model.days,
                 profile,
+                growth_from=first_day,
             )
             demand.start()
             self.cores.append(core)
