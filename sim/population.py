@@ -118,10 +118,6 @@ class People:
         """The alive-and-in-the-cohort flag of each of `ids`."""
         return self.location[ids] <= Location.CARE_HOME
 
-    def in_cohort(self) -> int:
-        """How many people are alive and in the cohort now."""
-        return int(np.count_nonzero(self.alive))
-
     @property
     def at_home(self) -> np.ndarray:
         return self.location == Location.HOME
@@ -160,14 +156,18 @@ def entries_per_day(start: int, params: Params | ParamsView, start_day: int, end
     cohort plus replacement of its deaths and of those who move away, all per person of the
     projection (ev 8). The schedule is fixed before the run, so it is the same in every
     scenario and a person's id means the same person in each."""
-    growth = params["cohort.growth_rate"]
-    per_day = (
-        np.log1p(growth) / DAYS_PER_YEAR
-        + params["cohort.replacement_rate"]
-        + params["cohort.out_migration_rate"]
-    )
     years = (np.arange(start_day, end_day) - start_day) / DAYS_PER_YEAR
-    return start * per_day * (1.0 + growth) ** years
+    return start * _entry_rate(params) * (1.0 + params["cohort.growth_rate"]) ** years
+
+
+def _entry_rate(p: Params | ParamsView) -> float:
+    """Entries per person of the projected cohort a day: its continuous growth plus the
+    replacement of deaths and of those who move away."""
+    return (
+        np.log1p(p["cohort.growth_rate"]) / DAYS_PER_YEAR
+        + p["cohort.replacement_rate"]
+        + p["cohort.out_migration_rate"]
+    )
 
 
 def synthesise(
@@ -208,12 +208,7 @@ def synthesise(
 def _entry_routes(rng: np.random.Generator, n: int, p: Params | ParamsView) -> np.ndarray:
     """Each entrant's route: moving in at the in-migration rate's share of all entries, and
     the rest turning 65 or newly diagnosed (`cohort.share_turning_65`)."""
-    per_day = (
-        np.log1p(p["cohort.growth_rate"]) / DAYS_PER_YEAR
-        + p["cohort.replacement_rate"]
-        + p["cohort.out_migration_rate"]
-    )
-    moved = rng.random(n) < min(p["cohort.in_migration_rate"] / per_day, 1.0)
+    moved = rng.random(n) < min(p["cohort.in_migration_rate"] / _entry_rate(p), 1.0)
     turning = rng.random(n) < p["cohort.share_turning_65"]
     return np.where(moved, Route.MOVED_IN, np.where(turning, Route.TURNING_65, Route.NEW_DIAGNOSIS)).astype(
         np.int8
