@@ -48,6 +48,7 @@ class Stream:
     p_one: float
     long_mean_days: float
     pathway_shares: tuple[float, float, float]  # P1, P2, P3 of long stays
+    winter_amplitude: float  # peak relative rise of its arrivals in winter
     growth: float = 0.0  # compound growth a year of the people behind the stream
 
 
@@ -68,6 +69,7 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
                 p["background.eligible_share_p2"],
                 p["background.eligible_share_p3"],
             ),
+            p["hospital.background_winter_amplitude"],
             # The eligible people outside the cohort grow as the cohort does (the same
             # projection, ev 8), so the hospital's load per cohort member does not depend on
             # how much of the eligible population the cohort is.
@@ -80,6 +82,7 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
             p["background.other_p_one_day"],
             p["background.other_long_mean_days"],
             (p["background.other_share_p1"], p["background.other_share_p2"], p["background.other_share_p3"]),
+            p["hospital.background_winter_amplitude"],
         ),
     ]
 
@@ -151,13 +154,10 @@ class BackgroundDemand:
 
     @staticmethod
     def _hourly(parts, field, profile, start_day, days, p, rng, growth_from=0) -> np.ndarray:
-        """Expected arrivals in each hour: daily rate (growing from `growth_from`) x season x
-        persistence noise x hour profile."""
+        """Expected arrivals in each hour: daily rate (growing from `growth_from`) x its
+        stream's season x persistence noise x hour profile."""
         day_index = np.arange(start_day, days)
         years = np.maximum(day_index - growth_from, 0) / DAYS_PER_YEAR
-        per_day = sum(getattr(part, field) * (1.0 + part.growth) ** years for part in parts)
-        amplitude = p["hospital.background_winter_amplitude"]
-        season = np.array([seasonal_factor(int(d), p, amplitude) for d in day_index])
         noise = np.zeros(day_index.size)
         if rng is not None:
             rho, sd = p["hospital.background_autocorrelation"], p["hospital.background_noise"]
@@ -166,7 +166,16 @@ class BackgroundDemand:
             for i in range(day_index.size):  # AR(1): busy days follow busy days
                 level = rho * level + math.sqrt(1 - rho**2) * sd * z[i]
                 noise[i] = level
-        daily = per_day * np.maximum(season + noise, 0.0)
+        daily = np.zeros(day_index.size)
+        # streams that share a season are summed before it applies (one product per season)
+        for amplitude in dict.fromkeys(part.winter_amplitude for part in parts):
+            per_day = sum(
+                getattr(part, field) * (1.0 + part.growth) ** years
+                for part in parts
+                if part.winter_amplitude == amplitude
+            )
+            season = np.array([seasonal_factor(int(d), p, amplitude) for d in day_index])
+            daily = daily + per_day * np.maximum(season + noise, 0.0)
         return (daily[:, None] * profile[None, :] / HOURS).reshape(-1)
 
     @staticmethod

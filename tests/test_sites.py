@@ -62,7 +62,7 @@ def test_a_hospital_has_the_sites_beds_whatever_the_cohort_size():
 
 
 def test_background_demand_is_the_catchment_less_the_cohort():
-    p = Params({}).view("background", ("background.*", "los.*", "cohort.growth_rate"))
+    p = Params({}).view("background", ("background.*", "los.*", "cohort.growth_rate", "hospital.*"))
     eligible_rate = p["background.eligible_admissions"]
     other_rate = p["background.other_admissions"]
     cohort = 4000
