@@ -110,10 +110,16 @@ class BackgroundDemand:
         rng = streams.generator(f"background.{site}")
         self.attendances_per_hour = self._hourly(
             parts, "attendances_per_day", profile, start_day, days, p, None, growth_from
-        )
-        rate = self._hourly(parts, "admissions_per_day", profile, start_day, days, p, rng, growth_from)
-        self._first = np.concatenate([[0], np.cumsum(rng.poisson(rate))])  # arrival ordinals by hour
-        outcome, council, los_hours = self._outcomes(parts, int(self._first[-1]), rng, p, council_shares)
+        ).sum(axis=0)
+        by_part = self._hourly(parts, "admissions_per_day", profile, start_day, days, p, rng, growth_from)
+        rate = by_part.sum(axis=0)
+        arrivals = rng.poisson(rate)
+        self._first = np.concatenate([[0], np.cumsum(arrivals)])  # arrival ordinals by hour
+        # Each arrival belongs to a stream in proportion to the streams' rates in its hour: the
+        # streams grow and swing with the seasons differently, so the mix changes over the run.
+        share = np.divide(by_part, rate, out=np.full_like(by_part, 1.0 / len(parts)), where=rate > 0)
+        arrival_share = np.repeat(share, arrivals, axis=1)
+        outcome, council, los_hours = self._outcomes(parts, arrival_share, rng, p, council_shares)
         arrange_days = np.array(
             [
                 0.0,
@@ -154,8 +160,8 @@ class BackgroundDemand:
 
     @staticmethod
     def _hourly(parts, field, profile, start_day, days, p, rng, growth_from=0) -> np.ndarray:
-        """Expected arrivals in each hour: daily rate (growing from `growth_from`) x its
-        stream's season x persistence noise x hour profile."""
+        """Expected arrivals of each stream (rows) in each hour: daily rate (growing from
+        `growth_from`) x the stream's season x persistence noise x hour profile."""
         day_index = np.arange(start_day, days)
         years = np.maximum(day_index - growth_from, 0) / DAYS_PER_YEAR
         noise = np.zeros(day_index.size)
@@ -166,27 +172,20 @@ class BackgroundDemand:
             for i in range(day_index.size):  # AR(1): busy days follow busy days
                 level = rho * level + math.sqrt(1 - rho**2) * sd * z[i]
                 noise[i] = level
-        daily = np.zeros(day_index.size)
-        # streams that share a season are summed before it applies (one product per season)
-        for amplitude in dict.fromkeys(part.winter_amplitude for part in parts):
-            per_day = sum(
-                getattr(part, field) * (1.0 + part.growth) ** years
-                for part in parts
-                if part.winter_amplitude == amplitude
-            )
-            season = np.array([seasonal_factor(int(d), p, amplitude) for d in day_index])
-            daily = daily + per_day * np.maximum(season + noise, 0.0)
-        return (daily[:, None] * profile[None, :] / HOURS).reshape(-1)
+        rows = []
+        for part in parts:
+            season = np.array([seasonal_factor(int(d), p, part.winter_amplitude) for d in day_index])
+            daily = getattr(part, field) * (1.0 + part.growth) ** years * np.maximum(season + noise, 0.0)
+            rows.append((daily[:, None] * profile[None, :] / HOURS).reshape(-1))
+        return np.array(rows)
 
     @staticmethod
-    def _outcomes(parts, n, rng, p, council_shares) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each arrival's outcome (home, pathway or death), its council and its hours in a bed
-        to medically fit."""
-        weights = np.array([part.admissions_per_day for part in parts], dtype=float)
-        if weights.sum() > 0:
-            which = rng.choice(len(parts), size=n, p=weights / weights.sum())
-        else:
-            which = np.zeros(n, dtype=np.int64)
+    def _outcomes(parts, share, rng, p, council_shares) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each arrival's stream (from `share`, the streams' shares of its hour, one column per
+        arrival), its outcome (home, pathway or death), its council and its hours in a bed to
+        medically fit."""
+        n = share.shape[1]
+        which = (rng.random(n)[None, :] >= np.cumsum(share, axis=0)[:-1]).sum(axis=0)
         u_stay, u_path, u_die = rng.random(n), rng.random(n), rng.random(n)
         z = rng.standard_normal(n)
         sigma = math.sqrt(math.log1p(p["los.long_cv"] ** 2))

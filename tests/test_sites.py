@@ -73,6 +73,49 @@ def test_background_demand_is_the_catchment_less_the_cohort():
     assert sum(part.admissions_per_day for part in parts) == pytest.approx(expected)
 
 
+def _two_streams(growth: float, amplitude: float = 0.0):
+    """A stream of all zero-day stays that grows, and one of all one-day stays that does not."""
+    from sim.background import Stream
+
+    grows = Stream(10.0, 0.0, 1.0, 0.0, 10.0, (0.0, 0.0, 0.0), amplitude, growth)
+    flat = Stream(10.0, 0.0, 0.0, 1.0, 10.0, (0.0, 0.0, 0.0), 0.0, 0.0)
+    return [grows, flat]
+
+
+def test_a_growing_streams_share_of_arrivals_follows_its_growth():
+    """Two streams start equal; one doubles in a year. On day d its share of the hour's
+    arrivals is g / (g + 1), g = 2^(d / 365.25): 1/2 on day 0, nearly 2/3 on day 365."""
+    from sim.background import BackgroundDemand
+
+    p = Params({}).view("background", ("hospital.*", "crisis.*"))
+    flat_profile = np.ones(24)
+    streams = _two_streams(growth=1.0)
+    rows = BackgroundDemand._hourly(streams, "admissions_per_day", flat_profile, 0, 366, p, None)
+    share = rows[0] / rows.sum(axis=0)
+    grown = 2.0 ** (365 / DAYS_PER_YEAR)
+
+    assert share[0] == pytest.approx(1 / 2)
+    assert share[365 * 24] == pytest.approx(grown / (grown + 1))
+
+
+def test_each_arrival_takes_the_stays_of_the_stream_it_came_from():
+    """Hour by hour the mix says which stream an arrival is from: all of the first stream's
+    arrivals are zero-day stays and all of the second's one-day stays, so the stays follow
+    the mix exactly (not the streams' average mix over the run)."""
+    from sim.background import BackgroundDemand
+
+    p = Params({}).view("background", ("los.*", "mortality.*"))
+    n = 1000
+    share = np.zeros((2, n))
+    share[0, : n // 2] = 1.0  # the first half of arrivals come in hours of the first stream only
+    share[1, n // 2 :] = 1.0
+    rng = np.random.default_rng(1)
+    _, _, hours = BackgroundDemand._outcomes(_two_streams(growth=0.0), share, rng, p, [1.0])
+
+    assert np.allclose(hours[: n // 2], p["los.zero_day_hours"] * 24)
+    assert np.allclose(hours[n // 2 :], 24.0)
+
+
 def test_cohort_people_are_shared_among_sites_by_eligible_population():
     model = two_site_model(size=3000, days=1)
     people = np.bincount(model.people.site, minlength=2)
