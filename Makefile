@@ -30,7 +30,7 @@ run: $(STAMP)
 	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) --report
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks calibration
 	$(BIN)/pytest
 
 # Build the wheel, install it in a fresh venv outside the checkout, run a baseline from there.
@@ -38,7 +38,7 @@ wheel-check: $(STAMP)
 	PY=$(PY) .ci/wheel-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks calibration
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

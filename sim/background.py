@@ -69,7 +69,9 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
                 p["background.eligible_share_p2"],
                 p["background.eligible_share_p3"],
             ),
-            p["hospital.background_winter_amplitude"],
+            # people like the cohort have the cohort's winter (a tenth of the background's
+            # admissions, but the ones that ask most for discharge places)
+            p["crisis.winter_amplitude"],
             # The eligible people outside the cohort grow as the cohort does (the same
             # projection, ev 8), so the hospital's load per cohort member does not depend on
             # how much of the eligible population the cohort is.

@@ -60,6 +60,7 @@ class HospitalAgent(Component, mesa.Agent):
         "cohort.growth_rate",
         "crisis.start_day_of_year",
         "crisis.winter_peak_day",
+        "crisis.winter_amplitude",
         "episode.after_discharge",
         "mortality.inpatient",
         "los.*",

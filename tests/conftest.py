@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.hospital import Discharge
+from sim.hospital import Discharge, Pathway
 from sim.levers.phb import BudgetStatus
 from sim.model import IPCModel
 from sim.scenario import Scenario
@@ -63,6 +63,22 @@ def simulate(scenario: Scenario, seed: int = 1, replicate: int = 0) -> SimRun:
         model.step()
         stays.extend(model.today.log.finished)
     return SimRun(model, model.recorder.frame(), stays)
+
+
+def scarce_home_care(scenario: Scenario, share: float = 0.975, seed: int = 1) -> tuple[int, float]:
+    """Home-care (P1) places that make home care scarce in `scenario`'s own window, and the
+    cohort's DTOC days there at the registry's supply: `share` of the places in use at that
+    supply. A fixed count would be scarce in one season and load and not another."""
+    model = IPCModel(scenario, root_seed=seed)
+    in_use = []
+    while model.day < model.days:
+        model.step()
+        in_use.append(
+            sum(c[Pathway.HOME_SUPPORT].in_use for core in model.hospital.cores for c in core.councils)
+        )
+    dtoc = float(model.recorder.frame()["dtoc_days"].sum())
+    model.release()
+    return int(share * np.mean(in_use)), dtoc
 
 
 def drain_hospital(model: IPCModel, max_days: int = 3000) -> tuple[int, list[Discharge]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import PLENTY_OF_PLANS, lever_scenario, record_offers, simulate, step_days
+from conftest import PLENTY_OF_PLANS, lever_scenario, record_offers, scarce_home_care, simulate, step_days
 
 from sim.hospital import Pathway
 from sim.levers.care_planning import PlanStatus
@@ -215,16 +215,18 @@ def test_no_diversion_after_the_case_has_closed():
 
 
 def test_discharge_diversion_lowers_dtoc_when_home_care_is_scarce():
-    scarce = {"pathway.p1_places": 362, "advocacy.discharge_divert_share": 1.0}
+    places, normal_dtoc = scarce_home_care(lever_scenario(days=180))
+    scarce = {"pathway.p1_places": places, "advocacy.discharge_divert_share": 1.0}
     on = simulate(lever_scenario(days=180, overrides=scarce, advocacy=PLENTY_OF_ADVOCATES))
     off = simulate(lever_scenario(days=180, overrides=scarce))
 
-    assert off.daily["dtoc_days"].sum() > 250  # scarce home care: well above the ~200 of normal supply
+    assert off.daily["dtoc_days"].sum() > 2 * normal_dtoc  # home care is scarce
     assert on.daily["dtoc_days"].sum() < 0.7 * off.daily["dtoc_days"].sum()
 
 
 def test_no_dtoc_change_when_nothing_is_diverted():
-    scarce = {"pathway.p1_places": 350, "advocacy.discharge_divert_share": 0.0}
+    places, _ = scarce_home_care(lever_scenario(days=120))
+    scarce = {"pathway.p1_places": places, "advocacy.discharge_divert_share": 0.0}
     on = simulate(lever_scenario(days=120, overrides=scarce, advocacy=PLENTY_OF_ADVOCATES))
     off = simulate(lever_scenario(days=120, overrides=scarce))
 

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import SimRun, drain_hospital, midnights_delayed, simulate, small_scenario
+from conftest import SimRun, drain_hospital, midnights_delayed, scarce_home_care, simulate, small_scenario
 
 from sim.model import IPCModel
 from sim.population import Location
@@ -78,7 +78,8 @@ def test_summed_dtoc_days_equal_midnights_between_fit_and_discharge():
     """Exact accounting: the daily census of delayed patients, summed over the run and over a
     drain period after it (no new arrivals, until every cohort bed is empty), equals the
     midnights m with fit < m <= left over every stay."""
-    run = simulate(small_scenario(size=1500, days=120, overrides={"pathway.p1_places": 362}))  # scarce P1
+    places, _ = scarce_home_care(small_scenario(size=1500, days=120))
+    run = simulate(small_scenario(size=1500, days=120, overrides={"pathway.p1_places": places}))
     counted_after, later_stays = drain_hospital(run.model)
     stays = run.stays + later_stays
 

@@ -13,6 +13,7 @@ from conftest import (
     first_day,
     lever_scenario,
     record_offers,
+    scarce_home_care,
     simulate,
     step_days,
 )
@@ -330,25 +331,21 @@ def test_holders_with_a_personal_assistant_never_wait_for_a_p1_package_when_bypa
 def test_holders_with_personal_assistants_cut_dtoc_when_home_care_is_scarce():
     """Paired: the same budgets with and without pre-arranged support at discharge."""
 
-    def run(bypass: float):
-        over = {
-            "pathway.p1_places": 362,
-            "phb.p1_bypass_share": bypass,
-            "phb.setup_days": 14,
-            "phb.uptake": 0.8,
-        }
-        return simulate(
-            lever_scenario(
-                days=180,
-                overrides=over,
-                care_planning={"coordinators": 6, "target_plans": 100_000},
-                phb=MANY_BUDGETS,
-            )
-        ).daily
+    def scenario(bypass: float, places: float | None = None):
+        over = {"phb.p1_bypass_share": bypass, "phb.setup_days": 14, "phb.uptake": 0.8}
+        if places is not None:
+            over["pathway.p1_places"] = places
+        return lever_scenario(
+            days=180,
+            overrides=over,
+            care_planning={"coordinators": 6, "target_plans": 100_000},
+            phb=MANY_BUDGETS,
+        )
 
-    bypassing, waiting = run(1.0), run(0.0)
+    places, normal_dtoc = scarce_home_care(scenario(0.0))
+    bypassing, waiting = (simulate(scenario(b, places)).daily for b in (1.0, 0.0))
 
-    assert waiting["dtoc_days"].sum() > 250  # scarce home care: well above the ~200 of normal supply
+    assert waiting["dtoc_days"].sum() > 2 * normal_dtoc  # home care is scarce
     assert bypassing["dtoc_days"].sum() < 0.8 * waiting["dtoc_days"].sum()
 
 
