@@ -220,6 +220,18 @@ class DischargeService:
     def in_use(self) -> float:
         return self.places - self.free
 
+    def set_places(self, places: float) -> None:
+        """Commission more places (served to the queue at once) or fewer (those in use run
+        their course; no new grants until the number in use is below the new count)."""
+        change = places - self.places
+        if change == 0 or not math.isfinite(change):
+            return
+        self.places = places
+        if change > 0:
+            self._release(change)
+        else:
+            self.free += change
+
 
 class Units:
     """Interchangeable units (beds, cubicles) and a first-come queue for them: SimPy's
@@ -324,6 +336,17 @@ class AcuteHospital:
     @property
     def occupancy(self) -> float:
         return self.beds_in_use / self.bed_capacity
+
+    def set_bed_capacity(self, beds: int) -> None:
+        """Open beds (served to the queue at once) or close them (as they empty)."""
+        change = beds - self.bed_capacity
+        if change == 0:
+            return
+        self.bed_capacity = beds
+        if change > 0:
+            self.beds.put(change)
+        else:
+            self.beds.level += change
 
     def hold_cubicles(self, target: int) -> None:
         """Background patients occupy `target` cubicles from now: more wait first-come with the

@@ -21,6 +21,7 @@ import simpy
 
 from sim.attendance import hourly_profile
 from sim.background import BackgroundDemand, streams_for
+from sim.capacity import CapacityGrowth
 from sim.component import FLOW, STOCK, Column, Component, Metric, Phase, Stays, Today
 from sim.health import start_episodes
 from sim.hospital import AcuteHospital, DayLog, DischargeService, Pathway
@@ -125,6 +126,7 @@ class HospitalAgent(Component, mesa.Agent):
         }
         profile = hourly_profile(p)
         self.cores: list[AcuteHospital] = []
+        self._capacity: list[tuple[CapacityGrowth, int, list[dict[Pathway, float]]]] = []
         self.background: list[BackgroundDemand] = []
         # The cohort at the start (rows waiting to join are still in the background).
         cohort = np.bincount(people.site[: people.n_start], minlength=len(sites))
@@ -140,6 +142,10 @@ class HospitalAgent(Component, mesa.Agent):
             ]
             core = AcuteHospital(site.cubicles, site.beds, councils, self.env, self._bed_wait_mean)
             parts = streams_for(p, site.catchment, site.eligible, int(cohort[index]))
+            # capacity follows the demand of everyone the site serves, the cohort included
+            growth = CapacityGrowth.for_site(p, *streams_for(p, site.catchment, site.eligible, 0), first_day)
+            self._capacity.append((growth, site.beds, [dict(c.places) for c in site.councils]))
+            growth.apply(core, site.beds, self._capacity[-1][2], first_day)
             demand = BackgroundDemand(
                 core,
                 parts,
@@ -184,6 +190,8 @@ class HospitalAgent(Component, mesa.Agent):
 
     def step(self, today: Today) -> None:
         """Give each site its people's attendances, run the clock to midnight, apply the day."""
+        for core, (growth, beds, places) in zip(self.cores, self._capacity, strict=True):
+            growth.apply(core, beds, places, today.day)
         plan = today.plan
         if plan is not None and len(plan):
             site = self.people.site[plan.person]
