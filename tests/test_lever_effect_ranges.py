@@ -126,7 +126,7 @@ def test_co_ordination_at_the_adverse_end_raises_plan_holders_a_and_e_and_admiss
         small_care_planning,
         overrides={"care_planning.crisis_rr": high, "care_planning.contingency_share": 0.0},
     )
-    effects = relative_effects(adverse, seed=1, reps=1)
+    effects = relative_effects(adverse, seed=1, reps=3)  # one replicate ranges +14% to +35%
 
     assert effects["ae"] > LLOYD_AE[1] - 1.0
     assert effects["admissions"] > LLOYD_AE[1] - 1.0
