@@ -31,7 +31,7 @@ from sim.limits import (
 )
 from sim.params import REGISTRY, Params, check_share_groups, check_value
 from sim.sites import Site, SitesField, SiteSpec, resolve_sites, site_problems
-from sim.yaml_reader import YAMLInputError, load_yaml, read_text
+from sim.yaml_reader import read_mapping
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 DEFAULT_WARM_UP_DAYS = 365
@@ -318,23 +318,6 @@ def _parameter_problems(file: str, parameters: Any) -> tuple[dict[str, Any], lis
     return flat, problems
 
 
-def _read(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
-    try:
-        text = read_text(path)
-        if not text.strip():
-            return None, [Problem(shown, "", "file is empty")]
-        data = load_yaml(text)
-    except YAMLInputError as exc:
-        return None, [Problem(shown, "", str(exc))]
-    if data is None:
-        return None, [Problem(shown, "", "file has no content (only comments)")]
-    if not isinstance(data, dict):
-        return None, [Problem(shown, "", f"must be a mapping of keys to values, got {type(data).__name__}")]
-    if not all(isinstance(k, str) for k in data):
-        return None, [Problem(shown, "", "keys must be text")]
-    return data, []
-
-
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(parent)
     for key, value in child.items():
@@ -357,7 +340,7 @@ def _load_chain(
 ) -> tuple[dict[str, Any] | None, list[Problem], list[str]]:
     """Read a file and its ancestors; return the merged raw data, problems and the chain."""
     shown = _shown(path)
-    data, problems = _read(path, shown)
+    data, problems = read_mapping(path, shown)
     if data is None:
         return None, problems, [shown]
     problems += _pydantic_problems(shown, ScenarioFile, {k: v for k, v in data.items() if k != "parameters"})

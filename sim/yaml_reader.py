@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from sim.errors import Problem
+
 MAX_FILE_BYTES = 1_000_000  # a scenario is a few hundred bytes; 1 MB is generous
 MAX_DEPTH = 32  # mappings and lists inside each other; scenarios need about four
 
@@ -122,3 +124,22 @@ def load_yaml(text: str) -> Any:
         raise YAMLInputError(f"a value cannot be read: {reason}") from None
     except RecursionError:
         raise YAMLInputError(f"nested deeper than {MAX_DEPTH} levels") from None
+
+
+def read_mapping(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A YAML file that must hold a mapping with text keys, or the problems that stop it
+    (one each, naming the file as `shown`)."""
+    try:
+        text = read_text(path)
+        if not text.strip():
+            return None, [Problem(shown, "", "file is empty")]
+        data = load_yaml(text)
+    except YAMLInputError as exc:
+        return None, [Problem(shown, "", str(exc))]
+    if data is None:
+        return None, [Problem(shown, "", "file has no content (only comments)")]
+    if not isinstance(data, dict):
+        return None, [Problem(shown, "", f"must be a mapping of keys to values, got {type(data).__name__}")]
+    if not all(isinstance(k, str) for k in data):
+        return None, [Problem(shown, "", "keys must be text")]
+    return data, []
