@@ -114,10 +114,14 @@ def pin(cpu: int) -> None:
 
 def build_model(size: int, days: int, scenario_file: Path = BASELINE):
     from sim.model import IPCModel
+    from sim.params import REGISTRY
     from sim.scenario import Scenario, load_scenario
 
     base = load_scenario(scenario_file)
-    scenario = Scenario(**{**base.__dict__, "population_size": size, "horizon_days": days})
+    # A cohort larger than one site's eligible population is spread over registry-sized sites
+    # (`sites: auto`), as a planner would run it: one hospital cannot serve 120,000 of them.
+    sites = "auto" if size > REGISTRY["site.eligible"].value else base.sites
+    scenario = Scenario(**{**base.__dict__, "population_size": size, "horizon_days": days, "sites": sites})
     return IPCModel(scenario, replicate=0, root_seed=SEED)
 
 
