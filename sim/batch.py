@@ -75,7 +75,14 @@ class Task:
 
 
 def make_tasks(scenarios: list[Scenario], reps: int, root_seed: int, events: bool = False) -> list[Task]:
-    return [Task(s.resolved(), s.sha256(), r, root_seed, events) for s in scenarios for r in range(reps)]
+    """One task per scenario and replicate; a scenario with parameter draws runs replicate r
+    with draw r (every scenario of a replicate gets the same draw: comparisons stay paired)."""
+    tasks = []
+    for s in scenarios:
+        for r in range(reps):
+            one = s.for_replicate(r)
+            tasks.append(Task(one.resolved(), one.sha256(), r, root_seed, events))
+    return tasks
 
 
 @dataclass(frozen=True)

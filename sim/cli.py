@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write DIR/events.parquet: one row per person-level event (README, 'Reading the outputs')",
     )
+    run.add_argument(
+        "--parameters",
+        metavar="SOURCE",
+        help="draw one parameter set per replicate: 'prior' (calibration/priors.yaml) or a prior file",
+    )
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
@@ -138,6 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from sim.batch import combine, combine_sites, event_files, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
+    from sim.priors import draw_table, load_parameter_source, parameter_manifest
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
@@ -155,10 +161,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         problems.append(
             Problem("command line", "--baseline", f"no scenario named {args.baseline!r} in {names}")
         )
+    priors = None
+    if args.parameters is not None:
+        try:
+            priors = load_parameter_source(args.parameters)
+        except InputError as exc:
+            problems += exc.problems
+    problems += _draw_problems(scenarios, args.reps, priors)
     if problems:
         raise InputError(problems)
     if args.days is not None:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
+    if priors is not None:
+        draws = {r: priors.draw(args.seed, r) for r in range(args.reps)}
+        scenarios = [s.with_draws(priors.source, priors.sha256, draws) for s in scenarios]
     baseline = args.baseline or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
     tasks = make_tasks(scenarios, args.reps, args.seed, events=args.events)
     _print_plan(scenarios)
@@ -196,9 +212,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             if baseline is not None:
                 extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
             info = manifest(scenarios, args.reps, args.seed, executor.label, baseline, args.events)
+            info["parameters"] = parameter_manifest(scenarios, priors)
+            draws = draw_table(scenarios)
+            if not draws.empty:
+                extra["parameter_draws.csv"] = draws
             events = event_files(tasks, out) if args.events else None
             write_run(out, scenarios, daily, summary, info, extra, sites, events)
             _print_results(out, tasks, scenarios, args.reps, reached, extra)
+            print(f"intervals: {info['parameters']['intervals']}")
             _print_events(out, tasks, args.events)
             if args.report:
                 from sim.report import write_report
@@ -207,6 +228,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     return EXIT_OK
+
+
+def _draw_problems(scenarios, reps: int, priors) -> list[Problem]:
+    """Draws come from one place: `--parameters`, or the resolved files of an earlier run."""
+    problems = []
+    for s in scenarios:
+        carried = s.parameter_draws
+        if carried is None:
+            continue
+        if priors is not None:
+            message = "already holds a run's draws; leave out --parameters"
+            problems.append(Problem(s.source, "parameter_draws", message))
+        elif missing := [r for r in range(reps) if r not in carried["replicates"]]:
+            message = f"has no draw for replicate {missing[0]}: run at most {len(carried['replicates'])}"
+            problems.append(Problem(s.source, "parameter_draws", message))
+    return problems
 
 
 def _print_plan(scenarios) -> None:

@@ -41,6 +41,7 @@ OWNED = (
     "sites.parquet",
     "sites.csv",
     "milestones.csv",
+    "parameter_draws.csv",
     "baseline_check.csv",
     "report.html",
     "figures",

@@ -26,6 +26,7 @@ from sim.limits import (
     MAX_HORIZON_DAYS,
     MAX_NAME,
     MAX_POPULATION,
+    MAX_REPLICATES,
     MAX_WARM_UP_DAYS,
     MIN_POPULATION,
 )
@@ -79,6 +80,15 @@ class PopulationPart(_Strict):
     size: int | None = Field(default=None, ge=MIN_POPULATION, le=MAX_POPULATION)
 
 
+class ParameterDrawsSpec(_Strict):
+    """The parameter sets a run drew, one per replicate (written into resolved scenario files,
+    so that running one again reproduces its draws)."""
+
+    source: str = Field(max_length=MAX_DESCRIPTION)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    replicates: dict[int, dict[str, float]] = Field(min_length=1, max_length=MAX_REPLICATES)
+
+
 class ScenarioFile(_Strict):
     """What one file may say (anything may be inherited except the name)."""
 
@@ -91,6 +101,7 @@ class ScenarioFile(_Strict):
     sites: SitesField = None
     interventions: InterventionsSpec | None = None  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
+    parameter_draws: ParameterDrawsSpec | None = None
 
 
 class ResolvedScenario(_Strict):
@@ -106,6 +117,7 @@ class ResolvedScenario(_Strict):
     sites: SitesField = None
     interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
+    parameter_draws: ParameterDrawsSpec | None = None
 
 
 @dataclass
@@ -122,6 +134,9 @@ class Scenario:
     chain: list[str] = field(default_factory=list)
     interventions: dict[str, Any] = field(default_factory=dict)
     sites: Any = None  # None (the registry's site), "auto", or a list of site mappings
+    # {"source", "sha256", "replicates": {replicate: {parameter: value}}}: drawn parameters the
+    # scenario does not set itself, one set per replicate (`ipc-sim run --parameters`)
+    parameter_draws: dict[str, Any] | None = None
 
     @property
     def resolved_sites(self) -> tuple[Site, ...]:
@@ -186,9 +201,25 @@ class Scenario:
     def params(self) -> Params:
         return Params(self.overrides)
 
+    def with_draws(self, source: str, sha256: str, draws: dict[int, dict[str, float]]) -> Scenario:
+        """This scenario with one drawn parameter set per replicate; a parameter the scenario
+        sets itself is its own choice and is not drawn."""
+        own = {r: {n: v for n, v in draw.items() if n not in self.overrides} for r, draw in draws.items()}
+        spec = {"source": source, "sha256": sha256, "replicates": own}
+        return Scenario(**{**self.__dict__, "parameter_draws": spec})
+
+    def for_replicate(self, replicate: int) -> Scenario:
+        """What replicate `replicate` runs: its drawn parameters set, no draws left to make."""
+        if self.parameter_draws is None:
+            return self
+        draw = self.parameter_draws["replicates"][replicate]
+        overrides = {**self.overrides, **draw}
+        return Scenario(**{**self.__dict__, "overrides": overrides, "parameter_draws": None})
+
     def resolved(self) -> dict[str, Any]:
-        """Fully resolved scenario: inheritance applied, every parameter's effective value."""
-        return {
+        """Fully resolved scenario: inheritance applied, every parameter's effective value
+        (a drawn parameter is listed under `parameter_draws`, by replicate, not here)."""
+        data = {
             "name": self.name,
             "description": self.description,
             "horizon_days": self.horizon_days,
@@ -198,6 +229,11 @@ class Scenario:
             "interventions": self.levers.model_dump(),
             "parameters": self.params.as_source_dict(),
         }
+        if self.parameter_draws is not None:
+            drawn = {n for draw in self.parameter_draws["replicates"].values() for n in draw}
+            data["parameters"] = {n: v for n, v in data["parameters"].items() if n not in drawn}
+            data["parameter_draws"] = self.parameter_draws
+        return data
 
     def resolved_yaml(self) -> str:
         return yaml.safe_dump(self.resolved(), sort_keys=True, default_flow_style=False)
@@ -221,6 +257,7 @@ class Scenario:
             source=source,
             interventions=data.get("interventions", {}),
             sites=data.get("sites"),
+            parameter_draws=data.get("parameter_draws"),
         )
 
 
@@ -402,6 +439,7 @@ def load_scenario(path: str | Path) -> Scenario:
             size, params = resolved.population.size, Params(resolved.parameters)
             problems += [Problem(shown, f, m) for f, m in site_problems(resolved.sites, size, params)]
             problems += _headcount_limits(shown, resolved.interventions, size)
+            problems += _draw_problems(shown, resolved)
     if problems:
         raise InputError(_unique(problems))
     resolved = ResolvedScenario.model_validate(data)
@@ -416,7 +454,25 @@ def load_scenario(path: str | Path) -> Scenario:
         chain=chain,
         interventions=resolved.interventions.model_dump(),
         sites=_sites_data(resolved.sites),
+        parameter_draws=resolved.parameter_draws.model_dump() if resolved.parameter_draws else None,
     )
+
+
+def _draw_problems(file: str, resolved: ResolvedScenario) -> list[Problem]:
+    """Each drawn value must be one the scenario could set, and never one it sets itself."""
+    if resolved.parameter_draws is None:
+        return []
+    problems = []
+    for replicate, draw in resolved.parameter_draws.replicates.items():
+        where = f"parameter_draws.replicates.{replicate}"
+        if replicate < 0:
+            problems.append(Problem(file, where, "a replicate number must be >= 0"))
+        for name, value in draw.items():
+            if name in resolved.parameters:
+                problems.append(Problem(file, f"{where}.{name}", "is also set under parameters: give one"))
+            elif (message := check_value(name, value)) is not None:
+                problems.append(Problem(file, f"{where}.{name}", message))
+    return problems
 
 
 def _headcount_conflicts(file: str, interventions: Any) -> list[Problem]:
