@@ -15,6 +15,7 @@ as they were.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import zlib
 from collections.abc import Mapping
@@ -227,10 +228,89 @@ def describe(priors: PriorSet) -> list[dict[str, Any]]:
 
 
 SHIPPED_PRIORS = "prior"  # `--parameters prior`: the shipped calibration/priors.yaml
+POSTERIOR_STREAM = 0x85EBCA77  # the posterior's resampling stream
+MAX_POSTERIOR_ROWS = 100_000
+MAX_POSTERIOR_BYTES = 64 * 2**20
+WEIGHT = "weight"
 
 
-def load_parameter_source(source: str) -> PriorSet:
-    """`prior` (the shipped priors) or the path of a prior file."""
+@dataclass(frozen=True)
+class PosteriorSample:
+    """A weighted sample of parameter sets (a calibration's posterior): each replicate runs
+    one set, resampled by weight, keyed by (seed, replicate) alone, so every parameter of a
+    set travels together and their correlations are kept."""
+
+    table: Any  # pandas DataFrame: one column per parameter, in registry units
+    weights: np.ndarray  # normalised
+    source: str
+    sha256: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.table.columns)
+
+    def draw(self, root_seed: int, replicate: int) -> dict[str, float]:
+        u = np.random.default_rng(np.random.SeedSequence([root_seed, replicate, POSTERIOR_STREAM])).random()
+        row = min(int(np.searchsorted(np.cumsum(self.weights), u, side="right")), len(self.weights) - 1)
+        return {name: float(v) for name, v in self.table.iloc[row].items()}
+
+
+def load_posterior(path: str | Path) -> PosteriorSample:
+    """A CSV of parameter sets: one column per registry parameter and a `weight` column;
+    every value must be one a scenario could set. Problems are reported one line each."""
+    import pandas as pd
+
+    from sim.params import check_value
+    from sim.yaml_reader import YAMLInputError, read_text
+
+    path, shown = Path(path), str(path)
+    try:
+        table = pd.read_csv(io.StringIO(read_text(path, limit=MAX_POSTERIOR_BYTES)))
+    except YAMLInputError as exc:
+        raise InputError([Problem(shown, "", str(exc))]) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(shown, "", f"is not a CSV table: {str(exc).splitlines()[0]}")]) from None
+    problems = []
+    if WEIGHT not in table.columns:
+        problems.append(Problem(shown, WEIGHT, "a posterior needs a weight column"))
+    if not 1 <= len(table) <= MAX_POSTERIOR_ROWS:
+        problems.append(Problem(shown, "", f"must have 1 to {MAX_POSTERIOR_ROWS:,} rows, got {len(table):,}"))
+    names = [c for c in table.columns if c != WEIGHT]
+    if not names:
+        problems.append(Problem(shown, "", "has no parameter columns"))
+    for name in names:
+        if name not in REGISTRY:
+            problems.append(Problem(shown, name, "unknown parameter (see `ipc-sim params`)"))
+            continue
+        if any(name in group for group in share_groups().values()):
+            problems.append(Problem(shown, name, "is one of a group of shares summing to 1: not drawn alone"))
+            continue
+        bad = next((m for v in table[name] if (m := check_value(name, _number(v))) is not None), None)
+        if bad is not None:
+            problems.append(Problem(shown, name, bad))
+    if WEIGHT in table.columns:
+        w = pd.to_numeric(table[WEIGHT], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            problems.append(Problem(shown, WEIGHT, "weights must be numbers >= 0 with a positive sum"))
+    if problems:
+        raise InputError(problems)
+    weights = table[WEIGHT].to_numpy(dtype=float)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return PosteriorSample(table[names].astype(float), weights / weights.sum(), shown, digest)
+
+
+def _number(value: Any) -> Any:
+    """A CSV cell as check_value expects it (numbers as floats, anything else as it is)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def load_parameter_source(source: str) -> PriorSet | PosteriorSample:
+    """`prior` (the shipped priors), a prior file (YAML) or a posterior sample (CSV)."""
+    if source.lower().endswith(".csv"):
+        return load_posterior(source)
     if source == SHIPPED_PRIORS:
         from importlib import resources
 
@@ -240,13 +320,15 @@ def load_parameter_source(source: str) -> PriorSet:
     return load_priors(source)
 
 
-def parameter_manifest(scenarios: list[Any], priors: PriorSet | None) -> dict[str, Any]:
+def parameter_manifest(scenarios: list[Any], priors: PriorSet | PosteriorSample | None) -> dict[str, Any]:
     """What the manifest says of the parameters: fixed, or where each replicate's set came from."""
     carried = [s.parameter_draws for s in scenarios if s.parameter_draws is not None]
     if priors is None and not carried:
         fixed = "Monte Carlo only: every replicate has the registry's parameters"
         return {"source": "fixed", "intervals": fixed}
-    if priors is not None:
+    if isinstance(priors, PosteriorSample):
+        source, sha, rows = priors.source, priors.sha256, [{"posterior_rows": len(priors.weights)}]
+    elif priors is not None:
         source, sha, rows = priors.source, priors.sha256, describe(priors)
     else:
         source, sha, rows = carried[0]["source"], carried[0]["sha256"], []

@@ -221,3 +221,64 @@ def test_without_parameters_a_run_says_its_intervals_are_monte_carlo_only(tmp_pa
     manifest = pd.read_json(out / "manifest.json", typ="series")
     assert manifest["parameters"]["source"] == "fixed"
     assert not (out / "parameter_draws.csv").exists()
+
+
+# --- a posterior sample (a calibration's output, or a researcher's own) -----------------------
+def write_posterior(tmp_path, table: dict, name="posterior.csv"):
+    path = tmp_path / name
+    pd.DataFrame(table).to_csv(path, index=False)
+    return path
+
+
+def test_a_posterior_replicate_runs_one_whole_row_so_correlations_are_kept(tmp_path):
+    """Rows pair each crisis rate with its own admission chance; every draw is one row."""
+    path = write_posterior(
+        tmp_path, {"crisis.ae_rate": [0.4, 0.5, 0.6], "ae.admit_base": [0.35, 0.42, 0.5], "weight": [1, 1, 2]}
+    )
+    posterior = load_parameter_source(str(path))
+    rows = {(0.4, 0.35), (0.5, 0.42), (0.6, 0.5)}
+
+    draws = [posterior.draw(9, r) for r in range(400)]
+
+    assert all((d["crisis.ae_rate"], d["ae.admit_base"]) in rows for d in draws)
+    share_last = np.mean([d["crisis.ae_rate"] == 0.6 for d in draws])
+    assert share_last == pytest.approx(0.5, abs=0.075)  # weight 2 of 4; 400 draws: sd 0.025
+
+
+def test_a_row_of_zero_weight_is_never_drawn(tmp_path):
+    path = write_posterior(tmp_path, {"crisis.ae_rate": [0.4, 0.6], "weight": [0.0, 1.0]})
+    posterior = load_parameter_source(str(path))
+
+    assert {posterior.draw(1, r)["crisis.ae_rate"] for r in range(50)} == {0.6}
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "message"),
+    [
+        ({"crisis.ae_rate": [0.4]}, "weight", "weight column"),
+        ({"no.such": [1.0], "weight": [1]}, "no.such", "unknown parameter"),
+        ({"crisis.ae_rate": [-1.0], "weight": [1]}, "crisis.ae_rate", ">= 0"),
+        ({"crisis.ae_rate": [0.4], "weight": [-1]}, "weight", "weights"),
+        ({"frailty.share_fit": [0.4], "weight": [1]}, "frailty.share_fit", "shares"),
+    ],
+)
+def test_a_bad_posterior_names_the_file_and_the_column(tmp_path, table, field, message):
+    path = write_posterior(tmp_path, table)
+    with pytest.raises(InputError) as caught:
+        load_parameter_source(str(path))
+
+    (problem,) = caught.value.problems
+    assert problem.field == field and message in problem.message
+
+
+def test_a_run_from_a_posterior_records_its_source_and_pairs_its_scenarios(tmp_path):
+    path = write_posterior(tmp_path, {"crisis.ae_rate": [0.4, 0.6], "weight": [1, 1]})
+    out = tmp_path / "run"
+    args = ["run", BASELINE, str(BASELINE_YAML.parent / "at_scale.yaml"), "--reps", "3", "--days", "10"]
+    assert main([*args, "--no-progress", "--workers", "1", "--parameters", str(path), "--out", str(out)]) == 0
+
+    draws = pd.read_csv(out / "parameter_draws.csv")
+    assert set(draws["scenarios"]) == {"baseline at_scale"}
+    assert set(draws["value"]) <= {0.4, 0.6}
+    manifest = pd.read_json(out / "manifest.json", typ="series")
+    assert manifest["parameters"]["source"] == str(path)
