@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--parameters",
         metavar="SOURCE",
-        help="one parameter set per replicate from: prior (calibration/priors.yaml), a prior file or a posterior CSV",
+        help="parameters per replicate from: prior (calibration/priors.yaml), a prior file, a posterior CSV",
     )
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")

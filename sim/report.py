@@ -405,6 +405,14 @@ def _frame_table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda x: f"{x:,.4g}", border=0, na_rep="–")
 
 
+def interval_basis(manifest: dict) -> str:
+    """What the intervals cover: Monte Carlo noise alone, or parameter uncertainty too."""
+    parameters = manifest.get("parameters") or {"source": "fixed"}
+    if parameters.get("source") == "fixed":
+        return "Monte Carlo noise for fixed parameters"
+    return f"they {parameters['intervals']}"
+
+
 def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
     """Parameters with sources, each scenario's settings and the run's provenance."""
     names = list(resolved)
@@ -502,7 +510,7 @@ def _write(folder: Path, run: RunContents) -> Path:
 <p>Scenarios: {", ".join(html.escape(s["name"]) for s in manifest["scenarios"])}.
 {manifest["replicates"]} replicates each, root seed {manifest["root_seed"]}, ipc-sim {manifest["version"]}
 (commit {manifest.get("git_commit") or "unknown"}). Intervals are 95% intervals over replicates
-(Monte Carlo noise for fixed parameters); differences are paired by replicate against
+({html.escape(interval_basis(manifest))}); differences are paired by replicate against
 <b>{html.escape(str(baseline))}</b>, which shares its random numbers.</p>
 <h2>Annual outcomes per 1,000 people</h2>
 <p>Costs are in GBP at {price_year()} prices, undiscounted, by payer (see "Costs: how they are counted").</p>

@@ -288,3 +288,15 @@ def test_every_unit_cost_is_listed_with_its_original_price_year_and_uplift(repor
     for p in costs:
         assert float(table.loc[p.name, "used, 2017/18 GBP"]) == pytest.approx(p.value, abs=0.005)
         assert float(table.loc[p.name, "uplift to 2017/18"]) == pytest.approx(p.uplift, abs=5e-7)
+
+
+def test_the_report_says_its_intervals_cover_fixed_parameters_only(report):
+    assert "Monte Carlo noise for fixed parameters" in report
+
+
+def test_the_report_says_when_its_intervals_include_parameter_uncertainty():
+    from sim.report import interval_basis
+
+    manifest = {"parameters": {"source": "p.yaml", "intervals": "include parameter uncertainty: 3 drawn"}}
+
+    assert interval_basis(manifest) == "they include parameter uncertainty: 3 drawn"
