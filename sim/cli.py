@@ -1,4 +1,4 @@
-"""Command line: `ipc-sim run | validate | report | params`.
+"""Command line: `ipc-sim run | validate | report | params | calibrate`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
 field, no traceback, nothing written; 1 an unexpected failure.
@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write DIR/report.html and DIR/figures/ from a run")
     report.add_argument("folder", type=Path, metavar="DIR")
+
+    calibrate = sub.add_parser("calibrate", help="ABC-SMC calibration of priors to targets (resumable)")
+    calibrate.add_argument("config", type=Path, metavar="CONFIG.yaml")
+    calibrate.add_argument("--out", type=Path, required=True, help="folder for the posterior and diagnostics")
+    calibrate.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
+    calibrate.add_argument("--dask", metavar="ADDR", help="Dask scheduler address")
 
     params = sub.add_parser("params", help="list every parameter with range, unit and source")
     params.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
@@ -309,7 +315,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "params": cmd_params, "report": cmd_report}
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibrate import calibrate, load_calibration
+
+    problems: list[Problem] = []
+    _bounded("workers", args.workers, problems, 1, MAX_WORKERS)
+    try:
+        calibration = load_calibration(args.config)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    try:
+        info = calibrate(calibration, args.out, workers=args.workers, dask=args.dask)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished generations are kept in {args.out}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    print(
+        f"calibration: {info['generations']} generations, {info['simulations']:,} simulations;"
+        f" posterior in {args.out / 'posterior.csv'}, fit in {args.out / 'fit.csv'}"
+    )
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "params": cmd_params,
+    "report": cmd_report,
+    "calibrate": cmd_calibrate,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
