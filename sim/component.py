@@ -108,6 +108,8 @@ class Today:
     admitted: np.ndarray = field(default_factory=lambda: EMPTY)  # HOSPITAL: admitted today
     stays: Stays = field(default_factory=Stays)  # HOSPITAL: stays that ended today
     readmissions: int = 0  # HOSPITAL: admissions within the window of a previous discharge
+    high_use_followed_up: int = 0  # HOSPITAL: index admissions whose follow-up year ended today
+    high_use_persisted: int = 0  # HOSPITAL: of those, people with 2+ further admissions in it
 
 
 class Component:

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from sim.model import IPCModel
 
 READMISSION_WINDOW_DAYS = 30  # the NHS indicator's definition, not a model parameter
+# Persistence of high use as Bottle, Aylin & Majeed (JRSM 2006;99:406) measure it: of the
+# people who survive an emergency admission, the share with two or more further emergency
+# admissions within a year of it. Their definition, not model parameters.
+HIGH_USE_FOLLOW_UP_DAYS = 365
+HIGH_USE_FURTHER_ADMISSIONS = 2
 SITE_METRICS = (  # per site and day, for sites.parquet: the cohort's, then the whole hospital's
     "people",
     "ae_attendances",
@@ -77,6 +82,13 @@ class HospitalAgent(Component, mesa.Agent):
         Column("council", np.int16, 0, "the council, within the site, that arranges their discharge support"),
         Column("short_stay_count", np.int32, 0, "zero- and one-day admissions so far"),
         Column("last_discharge", np.float64, NEVER, "time of the person's last discharge alive"),
+        Column(
+            "high_use_index_day",
+            np.float64,
+            NEVER,
+            "day of the first admission (on day 0 or later) the person survived: Bottle 2006's index",
+        ),
+        Column("high_use_further", np.int32, 0, "admissions in the year after that index admission"),
     )
     metrics = (
         Metric("emergency_admissions", FLOW, "cohort emergency admissions"),
@@ -86,6 +98,12 @@ class HospitalAgent(Component, mesa.Agent):
         Metric("bed_days", FLOW, "cohort occupied beds at the midnight census"),
         Metric("dtoc_days", FLOW, "cohort patients medically fit but not discharged at midnight"),
         Metric("readmissions_30d", FLOW, "admissions within 30 days of the person's last discharge"),
+        Metric(
+            "high_use_followed_up",
+            FLOW,
+            "people whose year after a survived index admission ended today (Bottle 2006's denominator)",
+        ),
+        Metric("high_use_persisted", FLOW, "of those, people with 2+ further emergency admissions in that year"),
         Metric("delayed_discharges", FLOW, "cohort discharges that waited at least one midnight"),
         Metric("care_home_admissions", FLOW, "cohort discharges to a care home (P3)"),
         Metric("ae_wait_hours", STOCK, "mean wait for an A&E cubicle of the waits that ended today, hours"),
@@ -211,6 +229,7 @@ class HospitalAgent(Component, mesa.Agent):
         # (crises are drawn before the hospital runs, so nobody discharged today is readmitted today).
         since = today.day - np.floor(people.last_discharge[today.admitted])
         today.readmissions = int(np.count_nonzero(since <= READMISSION_WINDOW_DAYS))
+        self._follow_high_use(today)
         went_back = np.asarray(log.ae_left, dtype=np.int64)
         people.location[went_back] = people.residence[went_back]
         done = log.finished
@@ -230,6 +249,24 @@ class HospitalAgent(Component, mesa.Agent):
         start_episodes(people, person[alive], self._episode_after_discharge)
         people.last_discharge[person[alive]] = stays.left[alive]
         today.stays = stays
+        # A survived stay that began on day 0 or later is the person's index admission, once.
+        began = np.floor(stays.admitted)
+        first = alive & (began >= 0)
+        first[first] = people.high_use_index_day[person[first]] == NEVER
+        people.high_use_index_day[person[first]] = began[first]
+
+    def _follow_high_use(self, today: Today) -> None:
+        """Count today's admissions in the year after each person's index admission, and close
+        the years that end today (run before today's stays can set new index admissions)."""
+        people = self.people
+        index = people.high_use_index_day[today.admitted]
+        within = today.day - index < HIGH_USE_FOLLOW_UP_DAYS  # NEVER gives +inf: no index yet
+        people.high_use_further[today.admitted[within]] += 1
+        ended = np.flatnonzero(people.high_use_index_day == today.day - HIGH_USE_FOLLOW_UP_DAYS)
+        today.high_use_followed_up = int(ended.size)
+        today.high_use_persisted = int(
+            np.count_nonzero(people.high_use_further[ended] >= HIGH_USE_FURTHER_ADMISSIONS)
+        )
 
     def _cost(self, today: Today) -> float:
         """NHS: A&E attendances, admissions at the episode price, and each finished stay's bed
@@ -263,6 +300,8 @@ class HospitalAgent(Component, mesa.Agent):
             "bed_days": sum(core.in_bed for core in self.cores),
             "dtoc_days": sum(core.delayed for core in self.cores),
             "readmissions_30d": today.readmissions,
+            "high_use_followed_up": today.high_use_followed_up,
+            "high_use_persisted": today.high_use_persisted,
             "delayed_discharges": int((delayed & alive).sum()),
             "deaths": int(stays.died.sum()),
             "care_home_admissions": int((alive & (stays.pathway == Pathway.CARE_HOME)).sum()),
