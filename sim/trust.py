@@ -103,7 +103,7 @@ class HospitalAgent(Component, mesa.Agent):
             FLOW,
             "people whose year after a survived index admission ended today (Bottle 2006's denominator)",
         ),
-        Metric("high_use_persisted", FLOW, "of those, people with 2+ further emergency admissions in that year"),
+        Metric("high_use_persisted", FLOW, "of those, people with 2+ further admissions in that year"),
         Metric("delayed_discharges", FLOW, "cohort discharges that waited at least one midnight"),
         Metric("care_home_admissions", FLOW, "cohort discharges to a care home (P3)"),
         Metric("ae_wait_hours", STOCK, "mean wait for an A&E cubicle of the waits that ended today, hours"),
