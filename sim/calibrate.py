@@ -8,7 +8,7 @@ each simulation runs, and the ABC settings:
     priors: priors.yaml
     parameters: [crisis.ae_rate, ae.admit_base]   # optional: a subset of the priors
     targets: targets.yaml
-    population_size: 4000
+    population_size: 4000     # or per scenario: {baseline: 2000, demonstrator_2017: 11989}
     days: 365
     particles: 100
     generations: 6
@@ -16,11 +16,16 @@ each simulation runs, and the ABC settings:
     max_simulations: 5000
     seed: 1
 
-Paths are relative to the config file. One simulation runs every scenario once, with the
-particle's parameters wherever the scenario does not set them itself, at a seed made from
-the parameter values (so a particle's result is reproducible). The distance is the root mean
-square, over the fitted targets, of (model - value) / sd. pyabc keeps its history in
-DIR/abc.db: a killed calibration resumes from its last finished generation.
+Rates per person are size-invariant from 2,000 people (README, Known limitations), so a
+baseline's rates can be measured on a small cohort; a target that is an absolute count for
+a real cohort (the 100-day challenge's ~300 plans) needs its scenario at that cohort's size,
+hence sizes per scenario. Paths are relative to the config file.
+
+One simulation runs every scenario once, with the particle's parameters wherever the
+scenario does not set them itself, at a seed made from the parameter values (so a
+particle's result is reproducible). The distance is the root mean square, over the fitted
+targets, of (model - value) / sd. pyabc keeps its history in DIR/abc.db: a killed
+calibration resumes from its last finished generation.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -51,11 +56,16 @@ SEED_MODULUS = 2**31 - 1
 
 
 class CalibrationConfig(StrictSpec):
+    """A calibration config file (the module docstring shows one)."""
+
     scenarios: list[str] = Field(min_length=1, max_length=20)
     priors: str = Field(min_length=1, max_length=1000)
     parameters: list[str] | None = Field(default=None, min_length=1, max_length=500)
     targets: str = Field(min_length=1, max_length=1000)
-    population_size: int = Field(ge=MIN_POPULATION, le=MAX_POPULATION)
+    population_size: (
+        Annotated[int, Field(ge=MIN_POPULATION, le=MAX_POPULATION)]
+        | dict[str, Annotated[int, Field(ge=MIN_POPULATION, le=MAX_POPULATION)]]
+    )
     days: int = Field(ge=1, le=MAX_HORIZON_DAYS)
     warm_up_days: int | None = Field(default=None, ge=0, le=MAX_HORIZON_DAYS)
     particles: int = Field(default=100, ge=5, le=100_000)
@@ -63,6 +73,11 @@ class CalibrationConfig(StrictSpec):
     min_epsilon: float = Field(default=0.5, gt=0)
     max_simulations: int = Field(default=10_000, ge=1, le=10_000_000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+    def size_of(self, scenario: str) -> int:
+        """The cohort size `scenario` runs at in every simulation."""
+        sizes = self.population_size
+        return sizes[scenario] if isinstance(sizes, dict) else sizes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +136,13 @@ def load_calibration(path: str | Path) -> Calibration:
         kept = tuple(p for p in priors.priors if p.name in config.parameters)
         priors = PriorSet(kept, priors.source, priors.sha256)
     names = {s.name for s in scenarios}
+    if scenarios and isinstance(config.population_size, dict):
+        sized = set(config.population_size)
+        for name in sorted(names - sized):
+            why = f"gives no size for scenario {name!r}"
+            problems.append(Problem(shown, "population_size", why))
+        for name in sorted(sized - names):
+            problems.append(Problem(shown, f"population_size.{name}", "is not a scenario of this run"))
     for name, target in targets.items():
         if scenarios and target.measure.scenario not in names:
             why = f"target {name} is measured on {target.measure.scenario!r}, which is not run"
@@ -144,7 +166,7 @@ def simulate(calibration: Calibration, parameters: dict[str, float]) -> pd.DataF
     frames = []
     for s in calibration.scenarios:
         own = {n: v for n, v in parameters.items() if n not in s.overrides}
-        changed = {"overrides": {**s.overrides, **own}, "population_size": config.population_size}
+        changed = {"overrides": {**s.overrides, **own}, "population_size": config.size_of(s.name)}
         changed["horizon_days"] = config.days
         if config.warm_up_days is not None:
             changed["warm_up_days"] = config.warm_up_days
@@ -277,7 +299,7 @@ def _show_progress() -> None:
 
     for name in ("ABC", "ABC.Sampler", "ABC.Population"):
         logging.getLogger(name).setLevel(logging.INFO)
-    if not logging.getLogger().handlers:
+    if not logging.getLogger("ABC").handlers and not logging.getLogger().handlers:  # pyabc may add its own
         logging.basicConfig(format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
 
 

@@ -1,4 +1,4 @@
-"""Command line: `ipc-sim run | validate | report | params | calibrate`.
+"""Command line: `ipc-sim run | validate | report | params | calibrate | sensitivity`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
 field, no traceback, nothing written; 1 an unexpected failure.
@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
     calibrate.add_argument("--dask", metavar="ADDR", help="Dask scheduler address")
 
+    sensitivity = sub.add_parser("sensitivity", help="Morris then Sobol sensitivity of an effect (resumable)")
+    sensitivity.add_argument("config", type=Path, metavar="CONFIG.yaml")
+    sensitivity.add_argument("--out", type=Path, required=True, help="folder for the tables and the tornado")
+    sensitivity.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
+    sensitivity.add_argument("--dask", metavar="ADDR", help="Dask scheduler address, or 'local'")
+    sensitivity.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     params = sub.add_parser("params", help="list every parameter with range, unit and source")
     params.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
     return parser
@@ -109,9 +116,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         print(f"| name | value | low | high | unit | price year | original | {uplift} | source |")
         print("|---|---|---|---|---|---|---|---|---|")
         for row in table.itertuples():
-            cost = (
-                f"{row.price_year} | {row.original:g} | {row.uplift:.6f}" if row.price_year else " |  | "
-            )
+            cost = f"{row.price_year} | {row.original:g} | {row.uplift:.6f}" if row.price_year else " |  | "
             numbers = f"{row.value:g} | {row.low:g} | {row.high:g}"
             print(f"| {row.name} | {numbers} | {row.unit} | {cost} | {row.source} |")
     else:
@@ -343,12 +348,43 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sensitivity import analyse, load_sensitivity
+
+    problems: list[Problem] = []
+    _bounded("workers", args.workers, problems, 1, MAX_WORKERS)
+    try:
+        sensitivity = load_sensitivity(args.config)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    try:
+        info = analyse(
+            sensitivity, args.out, workers=args.workers, dask=args.dask, progress=not args.no_progress
+        )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished points are kept in {args.out}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    print(
+        f"sensitivity: {info['simulations']:,} simulations; Morris in {args.out / 'morris.csv'},"
+        f" Sobol ({', '.join(info['sobol_parameters']) or 'none'}) in {args.out / 'sobol.csv'}"
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "validate": cmd_validate,
     "params": cmd_params,
     "report": cmd_report,
     "calibrate": cmd_calibrate,
+    "sensitivity": cmd_sensitivity,
 }
 
 

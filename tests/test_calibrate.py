@@ -172,3 +172,19 @@ def test_another_calibrations_folder_is_refused(tmp_path, capsys, calibrated):
     config = _write(tmp_path, _ae_target(0.5, 0.05))
     assert main(["calibrate", str(config), "--out", str(calibrated), "--workers", "1"]) == 2
     assert "holds a calibration of other settings" in capsys.readouterr().err
+
+
+def test_each_scenario_runs_at_its_own_size_when_sizes_are_given_per_scenario(tmp_path):
+    """An absolute count for a real cohort needs its scenario at that size; the people alive on
+    day 0 are the size asked for (the cohort is open, so only day 0 is exact)."""
+    config = _write(tmp_path, _ae_target(0.6, 0.05), population_size={"baseline": 1500}, days=5)
+    daily = simulate(load_calibration(config), {"crisis.ae_rate": 0.5})
+    assert daily.loc[daily["day"] == 0, "alive"].iloc[0] == pytest.approx(1500, abs=5)
+
+
+def test_a_scenario_without_a_size_is_named(tmp_path, capsys):
+    config = _write(tmp_path, _ae_target(0.6, 0.05), population_size={"at_scale": 1500})
+    assert main(["calibrate", str(config), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "population_size: gives no size for scenario 'baseline'" in err
+    assert "population_size.at_scale: is not a scenario of this run" in err

@@ -1,0 +1,127 @@
+"""`ipc-sim sensitivity`: Morris screening, then Sobol on the top parameters, of the paired
+yearly effect of an intervention. Oracles: a unit price changes what things cost, never
+what happens (so its indices for A&E, admissions and DTOC are exactly zero, and it moves
+the cost effect); each point's effect is the difference of the two arms' daily tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.batch import TASK_DIR
+from sim.cli import main
+from sim.sensitivity import load_sensitivity, top_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+PRICE = "costs.intermediate_care_day"  # read only by the NHS's bill for P2 days
+RISK = "crisis.ae_rate"
+EVENTS = ("ae_attendances", "emergency_admissions", "dtoc_days")
+
+
+def _write(folder: Path, **settings) -> Path:
+    (folder / "priors.yaml").write_text(
+        yaml.safe_dump(
+            {"parameters": {PRICE: {}, RISK: {}, "episode.half_life_days": {}}}  # registry defaults
+        )
+    )
+    config = {
+        "baseline": str(ROOT / "scenarios" / "baseline.yaml"),
+        "intervention": str(ROOT / "scenarios" / "at_scale.yaml"),
+        "priors": "priors.yaml",
+        "population_size": 1000,
+        "days": 60,
+        "trajectories": 2,
+        "sobol_top": 2,
+        "sobol_samples": 2,
+        "noise_replicates": 2,
+        "seed": 5,
+        **settings,
+    }
+    path = folder / "sensitivity.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sensitivity")
+    out = folder / "out"
+    assert main(["sensitivity", str(_write(folder)), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    return out
+
+
+def test_a_price_changes_no_event(analysed):
+    morris = pd.read_csv(analysed / "morris.csv")
+    price = morris[morris["parameter"] == PRICE].set_index("outcome")
+    assert (price.loc[list(EVENTS), "mu_star"] == 0).all()
+
+
+def test_the_crisis_rate_moves_the_effect_on_events_and_the_price_moves_only_cost(analysed):
+    morris = pd.read_csv(analysed / "morris.csv").set_index(["outcome", "parameter"])
+    assert morris.loc[("ae_attendances", RISK), "mu_star"] > 0
+    assert morris.loc[("cost_total", PRICE), "mu_star"] > 0
+
+
+def test_sobol_runs_on_the_top_parameters_and_a_price_has_no_share_of_event_variance(analysed):
+    sobol = pd.read_csv(analysed / "sobol.csv")
+    info = json.loads((analysed / "sensitivity.json").read_text())
+    assert set(sobol["parameter"]) == set(info["sobol_parameters"])
+    assert len(info["sobol_parameters"]) == 2
+    if PRICE in info["sobol_parameters"]:
+        price = sobol[(sobol["parameter"] == PRICE) & sobol["outcome"].isin(EVENTS)]
+        assert (price["ST"].fillna(0) == 0).all()
+
+
+def test_the_design_sizes_add_up(analysed):
+    """Morris: trajectories x (k + 1) points; Saltelli without second order: N x (k + 2);
+    each point two simulations (baseline and intervention)."""
+    info = json.loads((analysed / "sensitivity.json").read_text())
+    assert info["points"] == {"morris": 2 * (3 + 1), "noise": 2, "sobol": 2 * (2 + 2)}
+    assert info["simulations"] == 2 * (8 + 2 + 8)
+    assert (analysed / "figures" / "tornado.png").stat().st_size > 10_000
+
+
+def test_a_rerun_resumes_from_the_saved_points(analysed, tmp_path):
+    tasks = analysed / TASK_DIR
+    before = {p.name: p.stat().st_mtime_ns for p in tasks.glob("*.parquet")}
+    config = analysed.parent / "sensitivity.yaml"
+    assert main(["sensitivity", str(config), "--out", str(analysed), "--workers", "1", "--no-progress"]) == 0
+    after = {p.name: p.stat().st_mtime_ns for p in tasks.glob("*.parquet")}
+    assert after == before and len(before) > 2 * 8
+
+
+def test_the_top_parameters_are_ranked_by_their_best_scaled_score():
+    """Hand-made: a dominates outcome x, b is second on x but first on y, c is never first."""
+    morris = pd.DataFrame(
+        {
+            "outcome": ["x", "x", "x", "y", "y", "y"],
+            "parameter": ["a", "b", "c", "a", "b", "c"],
+            "mu_star": [100.0, 50.0, 1.0, 0.1, 2.0, 1.0],
+        }
+    )
+    assert top_parameters(morris, 2) == ["a", "b"]
+    assert top_parameters(morris, 0) == []
+
+
+def test_a_bad_config_gives_one_line_per_problem(tmp_path, capsys):
+    config = _write(tmp_path, sobol_samples=6, shade="blue")
+    assert main(["sensitivity", str(config), "--out", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(str(config) in line for line in lines)
+    assert any("power of two" in line for line in lines) and any("shade" in line for line in lines)
+    assert not (tmp_path / "out").exists()
+
+
+def test_more_sobol_parameters_than_priors_is_named(tmp_path):
+    with pytest.raises(Exception, match="sobol_top"):
+        load_sensitivity(_write(tmp_path, sobol_top=5))
+
+
+def test_another_analysis_folder_is_refused(analysed, tmp_path, capsys):
+    config = _write(tmp_path, seed=6)
+    assert main(["sensitivity", str(config), "--out", str(analysed)]) == 2
+    assert "holds a sensitivity analysis of other settings" in capsys.readouterr().err
