@@ -50,7 +50,8 @@ def _write(folder: Path, **settings) -> Path:
 def analysed(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("sensitivity")
     out = folder / "out"
-    assert main(["sensitivity", str(_write(folder)), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    args = ["sensitivity", str(_write(folder)), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
     return out
 
 
