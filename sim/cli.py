@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--report", action="store_true", help="also write DIR/report.html")
     run.add_argument(
+        "--waterfall",
+        metavar="SCENARIO",
+        help="also run SCENARIO with each lever taken out, and attribute its effect to each lever",
+    )
+    run.add_argument(
         "--events",
         action="store_true",
         help="also write DIR/events.parquet: one row per person-level event (README, 'Reading the outputs')",
@@ -179,8 +184,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         except InputError as exc:
             problems += exc.problems
     problems += _draw_problems(scenarios, args.reps, priors)
+    if args.waterfall is not None and scenarios:
+        problems += _waterfall_problems(scenarios, args.waterfall, args.baseline)
     if problems:
         raise InputError(problems)
+    if args.waterfall is not None:
+        from sim.waterfall import without_scenarios
+
+        scenarios += without_scenarios(next(s for s in scenarios if s.name == args.waterfall))
     if args.days is not None:
         scenarios = [s.with_horizon(args.days) for s in scenarios]
     if priors is not None:
@@ -224,6 +235,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
             info = manifest(scenarios, args.reps, args.seed, executor.label, baseline, args.events)
             info["parameters"] = parameter_manifest(scenarios, priors)
+            if args.waterfall is not None:
+                from sim.summary import per_replicate
+                from sim.waterfall import waterfall
+
+                chosen = next(s for s in scenarios if s.name == args.waterfall)
+                reps = per_replicate(daily, sizes, valuations)
+                extra["waterfall.csv"] = waterfall(reps, chosen, baseline)
             draws = draw_table(scenarios)
             if not draws.empty:
                 extra["parameter_draws.csv"] = draws
@@ -239,6 +257,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     return EXIT_OK
+
+
+def _waterfall_problems(scenarios, name: str, baseline: str | None) -> list[Problem]:
+    from sim.waterfall import enabled_levers
+
+    names = [s.name for s in scenarios]
+    if name not in names:
+        return [Problem("command line", "--waterfall", f"no scenario named {name!r} in {names}")]
+    if (baseline or DEFAULT_BASELINE) not in names:
+        return [Problem("command line", "--waterfall", "needs the baseline scenario in the run")]
+    if not enabled_levers(next(s for s in scenarios if s.name == name)):
+        return [Problem("command line", "--waterfall", f"{name!r} has no lever switched on")]
+    return []
 
 
 def _draw_problems(scenarios, reps: int, priors) -> list[Problem]:
