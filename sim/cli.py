@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--report", action="store_true", help="also write DIR/report.html")
     run.add_argument(
+        "--sensitivity",
+        type=Path,
+        metavar="DIR",
+        help="an `ipc-sim sensitivity` folder whose top drivers the report shows",
+    )
+    run.add_argument(
         "--waterfall",
         metavar="SCENARIO",
         help="also run SCENARIO with each lever taken out, and attribute its effect to each lever",
@@ -186,6 +192,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems += _draw_problems(scenarios, args.reps, priors)
     if args.waterfall is not None and scenarios:
         problems += _waterfall_problems(scenarios, args.waterfall, args.baseline)
+    sensitivity = {}
+    if args.sensitivity is not None:
+        from sim.sensitivity import read_tables
+
+        try:
+            sensitivity = read_tables(args.sensitivity)
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     if args.waterfall is not None:
@@ -242,6 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 chosen = next(s for s in scenarios if s.name == args.waterfall)
                 reps = per_replicate(daily, sizes, valuations)
                 extra["waterfall.csv"] = waterfall(reps, chosen, baseline)
+            extra.update(sensitivity)
             draws = draw_table(scenarios)
             if not draws.empty:
                 extra["parameter_draws.csv"] = draws

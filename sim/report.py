@@ -27,8 +27,8 @@ from sim.params import REGISTRY, price_year_label  # noqa: E402
 from sim.prices import price_year  # noqa: E402
 from sim.run_folder import lock_for_reading  # noqa: E402
 from sim.run_reader import RunContents, read_run  # noqa: E402
-from sim.summary import DISCOUNTED, HORIZON, lever_milestones, t_interval  # noqa: E402
-from sim.units import DAYS_PER_MONTH  # noqa: E402
+from sim.summary import DISCOUNTED, HORIZON, interval, lever_milestones, t_interval  # noqa: E402
+from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR  # noqa: E402
 
 HEADLINE = (
     ("ae_attendances_per_1000", "A&E attendances"),
@@ -337,29 +337,40 @@ def _ci_percent_points(summary: pd.DataFrame, scenario: str, metric: str) -> str
     return f"{_fmt(values[0], 2)} [{_fmt(values[1], 2)}, {_fmt(values[2], 2)}]"
 
 
+def _per_replicate(d: pd.DataFrame, column: str, how: str = "sum") -> pd.Series:
+    return d.groupby("replicate")[column].agg(how)
+
+
+def _pct_interval(values: pd.Series) -> str:
+    mean, lo, hi = interval(values.to_numpy(dtype=float) * 100)
+    return f"{_fmt(mean)}% [{_fmt(lo)}, {_fmt(hi)}]"
+
+
 def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | None) -> str:
-    """The site's before/after on the enrolled caseload beside the paired causal effect."""
+    """The site's before/after on the enrolled caseload beside the paired causal effect, each
+    with its 95% interval over replicates (parameter draws included when the run has them)."""
     rows = []
+    base = daily[daily["scenario"] == baseline] if baseline is not None else None
     for s in dict.fromkeys(daily["scenario"]):
         d = daily[daily["scenario"] == s]
-        people = d["caseload_people"].sum()
-        if people == 0 or baseline is None or s == baseline:
+        people = _per_replicate(d, "caseload_people")
+        if people.sum() == 0 or base is None or s == baseline:
             continue
+        years = d.groupby("replicate")["day"].count() / DAYS_PER_YEAR
+        planned = _per_replicate(d, "plans_active", "mean")
         cells = []
         for before, after, metric in (
             ("caseload_ae_before", "caseload_ae_after", "ae_attendances"),
             ("caseload_short_before", "caseload_short_after", "short_stay_admissions"),
         ):
-            b, a = d[before].sum(), d[after].sum()
-            site = (a / b - 1) * 100 if b else float("nan")
-            planned = _value(summary, s, "plans_active")
-            per_quarter = _value(summary, s, metric, "diff_mean") / 4
-            causal_pp = per_quarter / planned if planned else float("nan")
-            after_pp = a / people
-            causal = causal_pp / (after_pp - causal_pp) * 100 if after_pp - causal_pp else float("nan")
-            cells.append(f"<td>{_fmt(site)}%</td><td>{_fmt(causal)}%</td>")
-        per_replicate = people / d["replicate"].nunique()
-        rows.append(f"<tr><th>{html.escape(s)}</th><td>{per_replicate:,.0f}</td>{''.join(cells)}</tr>")
+            b, a = _per_replicate(d, before), _per_replicate(d, after)
+            site = (a / b.where(b > 0)) - 1
+            per_quarter = (_per_replicate(d, metric) - _per_replicate(base, metric)) / years / 4
+            causal_pp = per_quarter / planned.where(planned > 0)
+            after_pp = a / people.where(people > 0)
+            causal = causal_pp / (after_pp - causal_pp)
+            cells.append(f"<td>{_pct_interval(site.dropna())}</td><td>{_pct_interval(causal.dropna())}</td>")
+        rows.append(f"<tr><th>{html.escape(s)}</th><td>{people.mean():,.0f}</td>{''.join(cells)}</tr>")
     if not rows:
         return "<p>No scenario with care plans, so no caseload measure.</p>"
     return (
@@ -485,6 +496,8 @@ def write_report(folder: str | Path, locked: bool = False) -> Path:
 
 
 def _write(folder: Path, run: RunContents) -> Path:
+    from sim.report_drivers import drivers_section, fit_section, waterfall_section
+
     manifest, daily, summary, resolved, milestones = (
         run.manifest,
         run.daily,
@@ -553,12 +566,18 @@ intervention at all (regression to the mean). The second column is the causal ef
 paired difference from the baseline, per planned person, as a share of what they would
 otherwise have used. Only the second is an effect of IPC.</p>
 {caseload_table(daily, summary, baseline)}
+<h2>Which lever does what</h2>
+{waterfall_section(run.waterfall, figures / "lever_waterfall.png", _save)}
+<h2>What drives the uncertainty</h2>
+{drivers_section(run.morris, run.sobol)}
 <h2>Sites</h2>
 <p class="note">Each site is an acute hospital with its own beds and catchment; its cohort
 uses only its beds and its councils' discharge places, shared with everyone else the site
 serves. Per 1,000 is per 1,000 of the site's cohort at the start.</p>
 {sites_table(run.sites)}
 <h2>Baseline against public figures</h2>{check}
+<h2>Fit to the calibration targets, and the held-out prediction</h2>
+{fit_section(daily)}
 <h2>Appendix</h2>{appendix(manifest, resolved)}"""
     head = f"<meta charset='utf-8'><title>ipc-sim report</title><style>{CSS}</style>"
     page = f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"

@@ -62,6 +62,9 @@ class RunContents:
     milestones: pd.DataFrame
     baseline_check: pd.DataFrame | None
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)  # sites.csv (empty before it existed)
+    waterfall: pd.DataFrame = field(default_factory=pd.DataFrame)  # waterfall.csv (`--waterfall`)
+    morris: pd.DataFrame = field(default_factory=pd.DataFrame)  # sensitivity_morris.csv (`--sensitivity`)
+    sobol: pd.DataFrame = field(default_factory=pd.DataFrame)  # sensitivity_sobol.csv
 
 
 class _Damaged(Exception):
@@ -180,9 +183,36 @@ def read_run(folder: Path) -> RunContents:
         check = _csv(check_path, CHECK_COLUMNS) if check_path.exists() else None
         sites_path = _inside(folder, "sites.csv")
         sites = _sites(sites_path, names) if sites_path.exists() else pd.DataFrame()
+        optional = {
+            name: _numbers(path, _csv(path, columns), list(numeric)) if path.exists() else pd.DataFrame()
+            for name, columns, numeric in OPTIONAL_TABLES
+            for path in [_inside(folder, name)]
+        }
     except _Damaged as exc:
         raise InputError([exc.problem]) from None
-    return RunContents(manifest, daily, summary, resolved, milestones, check, sites)
+    return RunContents(
+        manifest,
+        daily,
+        summary,
+        resolved,
+        milestones,
+        check,
+        sites,
+        optional["waterfall.csv"],
+        optional["sensitivity_morris.csv"],
+        optional["sensitivity_sobol.csv"],
+    )
+
+
+OPTIONAL_TABLES = (  # file, its columns, the ones that must be numbers
+    ("waterfall.csv", ("outcome", "label", "step", "mean", "lo95", "hi95"), ("mean", "lo95", "hi95")),
+    (
+        "sensitivity_morris.csv",
+        ("outcome", "parameter", "mu_star", "mu_star_conf", "noise_floor", "above_noise"),
+        ("mu_star", "mu_star_conf", "noise_floor"),
+    ),
+    ("sensitivity_sobol.csv", ("outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"), ("S1", "ST")),
+)
 
 
 def _sites(path: Path, names: list[str]) -> pd.DataFrame:

@@ -367,3 +367,29 @@ def tornado(morris: pd.DataFrame, path: Path, n: int = 10) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """A finished analysis's Morris and Sobol tables, as a run folder keeps them."""
+    from sim.run_reader import OPTIONAL_TABLES
+
+    problems, tables = [], {}
+    wanted = {"morris.csv": "sensitivity_morris.csv", "sobol.csv": "sensitivity_sobol.csv"}
+    columns = {name: cols for name, cols, _ in OPTIONAL_TABLES}
+    for own, kept in wanted.items():
+        path = Path(folder) / own
+        try:
+            table = pd.read_csv(path)
+        except (OSError, ValueError) as exc:
+            problems.append(
+                Problem(str(path), "--sensitivity", f"not a finished analysis: {exc.__class__.__name__}")
+            )
+            continue
+        missing = [c for c in columns[kept] if c not in table.columns]
+        if missing:
+            problems.append(Problem(str(path), "--sensitivity", f"lacks columns {missing}"))
+            continue
+        tables[kept] = table
+    if problems:
+        raise InputError(problems)
+    return tables

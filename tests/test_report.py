@@ -197,21 +197,36 @@ def test_net_cost_table_shows_the_paired_cost_and_admission_differences(run_fold
 
 
 def test_site_style_change_is_the_after_quarter_over_the_before_quarter(run_folder, report):
-    """(after / before - 1) x 100 over every planned person measured, from daily.parquet. (Its
-    sign is not checked: in this small run, with Stockton's absolute staff for 1,500 people,
-    the ~80 people a replicate measured were planned after the highest-risk ones and had ~15
+    """Per replicate, (after / before - 1) x 100 over every planned person measured, from
+    daily.parquet; the table shows the mean over replicates with its 95% interval. (Its sign is
+    not checked: in this small run, with Stockton's absolute staff for 1,500 people, the ~80
+    people a replicate measured were planned after the highest-risk ones and had ~15
     attendances before: too few to sign; regression to the mean is checked in
     tests/test_health.py.)"""
     row = table_with(report, "site-style").set_index("scenario").loc["at_scale"]
     daily = pd.read_parquet(run_folder / "daily.parquet").query("scenario == 'at_scale'")
-    sums = daily.sum(numeric_only=True)
+    sums = daily.groupby("replicate").sum(numeric_only=True)
     ae = (sums["caseload_ae_after"] / sums["caseload_ae_before"] - 1) * 100
     short = (sums["caseload_short_after"] / sums["caseload_short_before"] - 1) * 100
-    shown = [numbers(cell)[0] for cell in row]
+    shown = [numbers(cell) for cell in row]
 
-    assert shown[0] == pytest.approx(sums["caseload_people"] / 2, abs=0.5)  # per replicate
-    assert shown[1] == pytest.approx(ae, abs=0.05)
-    assert shown[3] == pytest.approx(short, abs=0.05)
+    assert shown[0][0] == pytest.approx(sums["caseload_people"].mean(), abs=0.5)
+    assert shown[1][0] == pytest.approx(ae.mean(), abs=0.05)
+    assert shown[3][0] == pytest.approx(short.mean(), abs=0.05)
+
+
+def test_site_style_interval_is_the_t_interval_over_replicates(run_folder, report):
+    """Two replicates: mean +/- t(0.975, 1) x sd / sqrt(2), worked out here from scipy."""
+    from scipy import stats
+
+    row = table_with(report, "site-style").set_index("scenario").loc["at_scale"]
+    daily = pd.read_parquet(run_folder / "daily.parquet").query("scenario == 'at_scale'")
+    sums = daily.groupby("replicate").sum(numeric_only=True)
+    ae = (sums["caseload_ae_after"] / sums["caseload_ae_before"] - 1) * 100
+    half = stats.t.ppf(0.975, len(ae) - 1) * ae.std(ddof=1) / len(ae) ** 0.5
+
+    _, lo, hi = numbers(row.iloc[1])
+    assert (lo, hi) == (pytest.approx(ae.mean() - half, abs=0.05), pytest.approx(ae.mean() + half, abs=0.05))
 
 
 def test_sites_table_shows_each_sites_figures_from_sites_csv(run_folder, report):
