@@ -169,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
-    from sim.summary import Valuation, milestone_rows, milestones, summarise
+    from sim.summary import Valuation, interval_kind, milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
     problems = _run_problems(args)
@@ -234,28 +234,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             daily = combine(tasks, frames)
             sizes = {s.name: s.population_size for s in scenarios}
             valuations = {s.name: Valuation.of(s.params) for s in scenarios}
-            summary = summarise(daily, sizes, baseline, valuations)
+            parameters = parameter_manifest(scenarios, priors)
+            kind = interval_kind(parameters)
+            summary = summarise(daily, sizes, baseline, valuations, kind)
             reached = milestones(
                 daily,
                 {s.name: s.targets() for s in scenarios if s.targets()},
                 {s.name: s.hold_tolerance() for s in scenarios},
+                kind,
             )
-            summary = pd.concat([summary, milestone_rows(reached)], ignore_index=True)
+            summary = pd.concat([summary, milestone_rows(reached, kind)], ignore_index=True)
             sites = combine_sites(tasks, frames)
-            extra = {"sites.csv": summarise_sites(sites)}
+            extra = {"sites.csv": summarise_sites(sites, kind)}
             if not reached.empty:
                 extra["milestones.csv"] = reached
             if baseline is not None:
-                extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline])
+                extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline], kind=kind)
             info = manifest(scenarios, args.reps, args.seed, executor.label, baseline, args.events)
-            info["parameters"] = parameter_manifest(scenarios, priors)
+            info["parameters"] = parameters
             if args.waterfall is not None:
                 from sim.summary import per_replicate
                 from sim.waterfall import waterfall
 
                 chosen = next(s for s in scenarios if s.name == args.waterfall)
                 reps = per_replicate(daily, sizes, valuations)
-                extra["waterfall.csv"] = waterfall(reps, chosen, baseline)
+                extra["waterfall.csv"] = waterfall(reps, chosen, baseline, kind)
             extra.update(sensitivity)
             draws = draw_table(scenarios)
             if not draws.empty:

@@ -27,7 +27,15 @@ from sim.params import REGISTRY, price_year_label  # noqa: E402
 from sim.prices import price_year  # noqa: E402
 from sim.run_folder import lock_for_reading  # noqa: E402
 from sim.run_reader import RunContents, read_run  # noqa: E402
-from sim.summary import DISCOUNTED, HORIZON, interval, lever_milestones, t_interval  # noqa: E402
+from sim.summary import (  # noqa: E402
+    DISCOUNTED,
+    HORIZON,
+    MONTE_CARLO,
+    band,
+    interval,
+    interval_kind,
+    lever_milestones,
+)
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR  # noqa: E402
 
 HEADLINE = (
@@ -53,9 +61,9 @@ PAYERS = (
 )
 
 
-def _band(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and t 95% interval across replicate columns, row by row."""
-    return t_interval(values.to_numpy(), axis=1)
+def _band(values: pd.DataFrame, kind: str = MONTE_CARLO) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% interval (of the run's kind) across replicate columns, row by row."""
+    return band(values.to_numpy(), kind, axis=1)
 
 
 def _save(fig: plt.Figure, path: Path) -> str:
@@ -65,7 +73,7 @@ def _save(fig: plt.Figure, path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
-def monthly_figure(daily: pd.DataFrame, path: Path) -> str:
+def monthly_figure(daily: pd.DataFrame, path: Path, kind: str = MONTE_CARLO) -> str:
     """Monthly A&E attendances, admissions and DTOC days per scenario with 95% bands."""
     metrics = (
         ("ae_attendances", "A&E attendances"),
@@ -79,7 +87,7 @@ def monthly_figure(daily: pd.DataFrame, path: Path) -> str:
             wide = d.pivot_table(index="month", columns="replicate", values=metric, aggfunc="sum")
             full_months = d.groupby("month")["day"].nunique() >= math.floor(DAYS_PER_MONTH)
             wide = wide[full_months.reindex(wide.index, fill_value=False)]
-            mean, lo, hi = _band(wide)
+            mean, lo, hi = _band(wide, kind)
             ax.plot(wide.index + 1, mean, label=scenario)
             ax.fill_between(wide.index + 1, lo, hi, alpha=0.2)
         ax.set_title(f"{label} per month")
@@ -90,7 +98,10 @@ def monthly_figure(daily: pd.DataFrame, path: Path) -> str:
 
 
 def trajectory_figure(
-    daily: pd.DataFrame, targets: dict[str, dict[str, tuple[float, float]]], path: Path
+    daily: pd.DataFrame,
+    targets: dict[str, dict[str, tuple[float, float]]],
+    path: Path,
+    kind: str = MONTE_CARLO,
 ) -> str | None:
     """Each target's live caseload (solid) and the running total of starts (dotted) against the
     target (dashed) and the level that still counts as holding it (dash-dot):
@@ -108,7 +119,7 @@ def trajectory_figure(
             target, tolerance = wanted[milestone.name]
             d = daily[daily["scenario"] == scenario]
             live = d.pivot_table(index="day", columns="replicate", values=milestone.live)
-            mean, lo, hi = _band(live)
+            mean, lo, hi = _band(live, kind)
             line = ax.plot(live.index + 1, mean, label=f"{scenario}: live")[0]
             ax.fill_between(live.index + 1, lo, hi, alpha=0.2, color=line.get_color())
             started = d.pivot_table(index="day", columns="replicate", values=milestone.metric).cumsum()
@@ -341,12 +352,14 @@ def _per_replicate(d: pd.DataFrame, column: str, how: str = "sum") -> pd.Series:
     return d.groupby("replicate")[column].agg(how)
 
 
-def _pct_interval(values: pd.Series) -> str:
-    mean, lo, hi = interval(values.to_numpy(dtype=float) * 100)
+def _pct_interval(values: pd.Series, kind: str) -> str:
+    mean, lo, hi = interval(values.to_numpy(dtype=float) * 100, kind)
     return f"{_fmt(mean)}% [{_fmt(lo)}, {_fmt(hi)}]"
 
 
-def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | None) -> str:
+def caseload_table(
+    daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | None, kind: str = MONTE_CARLO
+) -> str:
     """The site's before/after on the enrolled caseload beside the paired causal effect, each
     with its 95% interval over replicates (parameter draws included when the run has them)."""
     rows = []
@@ -369,7 +382,8 @@ def caseload_table(daily: pd.DataFrame, summary: pd.DataFrame, baseline: str | N
             causal_pp = per_quarter / planned.where(planned > 0)
             after_pp = a / people.where(people > 0)
             causal = causal_pp / (after_pp - causal_pp)
-            cells.append(f"<td>{_pct_interval(site.dropna())}</td><td>{_pct_interval(causal.dropna())}</td>")
+            site_cell, causal_cell = _pct_interval(site.dropna(), kind), _pct_interval(causal.dropna(), kind)
+            cells.append(f"<td>{site_cell}</td><td>{causal_cell}</td>")
         rows.append(f"<tr><th>{html.escape(s)}</th><td>{people.mean():,.0f}</td>{''.join(cells)}</tr>")
     if not rows:
         return "<p>No scenario with care plans, so no caseload measure.</p>"
@@ -421,7 +435,10 @@ def interval_basis(manifest: dict) -> str:
     parameters = manifest.get("parameters") or {"source": "fixed"}
     if parameters.get("source") == "fixed":
         return "Monte Carlo noise for fixed parameters"
-    return f"they {parameters['intervals']}"
+    return (
+        f"they {parameters['intervals']}; each interval is the central 95% of the replicates' own "
+        "values, not the interval of their mean, so it does not shrink as replicates are added"
+    )
 
 
 def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
@@ -511,8 +528,9 @@ def _write(folder: Path, run: RunContents) -> Path:
     targets = {}
     for row in milestones.itertuples():
         targets.setdefault(row.scenario, {})[row.milestone] = (row.target, row.hold_tolerance)
-    monthly = monthly_figure(daily, figures / "monthly_outcomes.png")
-    trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png")
+    kind = interval_kind(manifest.get("parameters"))
+    monthly = monthly_figure(daily, figures / "monthly_outcomes.png", kind)
+    trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png", kind)
     costs = cost_figure(summary, figures / "costs_by_payer.png")
     check = (
         _frame_table(run.baseline_check)
@@ -565,7 +583,7 @@ and 19%. People are picked when their use is high, so it falls afterwards with n
 intervention at all (regression to the mean). The second column is the causal effect: the
 paired difference from the baseline, per planned person, as a share of what they would
 otherwise have used. Only the second is an effect of IPC.</p>
-{caseload_table(daily, summary, baseline)}
+{caseload_table(daily, summary, baseline, kind)}
 <h2>Which lever does what</h2>
 {waterfall_section(run.waterfall, figures / "lever_waterfall.png", _save)}
 <h2>What drives the uncertainty</h2>

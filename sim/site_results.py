@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import FLOW, KIND, STOCK
-from sim.summary import PER_1000, t_interval
+from sim.summary import MONTE_CARLO, PER_1000, band
 from sim.trust import SITE_METRICS, site_column
 from sim.units import DAYS_PER_YEAR
 
@@ -45,7 +45,7 @@ def long_table(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def summarise_sites(sites: pd.DataFrame) -> pd.DataFrame:
+def summarise_sites(sites: pd.DataFrame, kind: str = MONTE_CARLO) -> pd.DataFrame:
     """Each site's figures a year, with 95% intervals across replicates: flows as annual totals
     and per 1,000 of the site's starting cohort, stocks as daily means, and the cohort's share
     of the hospital's DTOC and bed days (the figures that must not depend on cohort size)."""
@@ -71,6 +71,6 @@ def summarise_sites(sites: pd.DataFrame) -> pd.DataFrame:
                 sums["dtoc_days"].to_numpy() / sums["hospital_dtoc_days"].to_numpy()
             )
         for metric, value in values.items():
-            mean, lo, hi = t_interval(value)
+            mean, lo, hi = band(value, kind)
             rows.append((scenario, site, metric, float(mean), float(lo), float(hi)))
     return pd.DataFrame(rows, columns=SITE_SUMMARY_COLUMNS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ HORIZON = "_horizon"  # a cost's undiscounted total over the whole horizon
 DISCOUNTED = "_horizon_discounted"  # the same total, discounted
 COST_METRICS = (*(payer.name for payer in PAYERS), COST_TOTAL.name)
 SUMMARY_COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
+INTERVAL = "interval"  # summary.csv's last column: MONTE_CARLO or PARAMETER (older runs lack it)
 
 
 # Rows that are already paired differences from the baseline (released = baseline - scenario),
@@ -117,10 +119,39 @@ def t_interval(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarr
     return mean, mean - half, mean + half
 
 
-def interval(values: np.ndarray) -> tuple[float, float, float]:
-    """`t_interval` of one set of replicate values, as plain floats."""
-    mean, lo, hi = t_interval(np.asarray(values, dtype=float).reshape(-1))
+MONTE_CARLO = "monte_carlo"  # fixed parameters: the t interval of the mean over replicates
+PARAMETER = "parameter"  # a parameter draw per replicate: the 2.5th-97.5th percentiles over them
+SPREAD = (2.5, 97.5)
+
+
+def spread_interval(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and the central 95% of the replicates' own values along `axis`. With a parameter
+    draw per replicate this is the projection's range under parameter uncertainty (with one
+    replicate's Monte Carlo noise in it); it does not shrink as replicates are added, as the
+    interval of the mean would. NaN bounds where there is only one replicate."""
+    values = np.asarray(values, dtype=float)
+    mean = values.mean(axis=axis)
+    if values.shape[axis] < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy()
+    lo, hi = np.percentile(values, SPREAD, axis=axis)
+    return mean, lo, hi
+
+
+def band(values: np.ndarray, kind: str = MONTE_CARLO, axis: int = -1):
+    """The interval a run's kind calls for (`MONTE_CARLO` or `PARAMETER`), for a whole table."""
+    return spread_interval(values, axis) if kind == PARAMETER else t_interval(values, axis)
+
+
+def interval(values: np.ndarray, kind: str = MONTE_CARLO) -> tuple[float, float, float]:
+    """`band` of one set of replicate values, as plain floats."""
+    mean, lo, hi = band(np.asarray(values, dtype=float).reshape(-1), kind)
     return float(mean), float(lo), float(hi)
+
+
+def interval_kind(parameters: Mapping[str, Any] | None) -> str:
+    """A run's kind of interval from its manifest's `parameters` (none before they existed)."""
+    return MONTE_CARLO if not parameters or parameters.get("source") == "fixed" else PARAMETER
 
 
 def summarise(
@@ -128,22 +159,24 @@ def summarise(
     sizes: dict[str, int],
     baseline: str | None,
     valuations: dict[str, Valuation] | None = None,
+    kind: str = MONTE_CARLO,
 ) -> pd.DataFrame:
-    """The contract's summary.csv: scenario, metric, mean, lo95, hi95, diff_mean, diff_lo95, diff_hi95.
-    `valuations` gives each scenario's discount rate (the registry's by default)."""
+    """The contract's summary.csv: scenario, metric, mean, lo95, hi95, diff_mean, diff_lo95, diff_hi95,
+    and which interval they are (`kind`). `valuations` gives each scenario's discount rate (the
+    registry's by default)."""
     reps = per_replicate(daily, sizes, valuations)
     if baseline is not None:
         reps = _with_released(reps, released_rows(reps, baseline, _valuations(valuations, daily)))
     wide = reps.pivot_table(index=["scenario", "metric"], columns="replicate", values="value", sort=False)
     rows = []
     for (scenario, metric), values in wide.iterrows():
-        mean, lo, hi = interval(values.to_numpy())
+        mean, lo, hi = interval(values.to_numpy(), kind)
         diff = (float("nan"),) * 3
         if baseline is not None and (baseline, metric) in wide.index and metric not in RELEASED:
             paired = values.to_numpy() - wide.loc[(baseline, metric)].to_numpy()
-            diff = interval(paired)
-        rows.append((scenario, metric, mean, lo, hi, *diff))
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+            diff = interval(paired, kind)
+        rows.append((scenario, metric, mean, lo, hi, *diff, kind))
+    return pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, INTERVAL])
 
 
 def released_rows(reps: pd.DataFrame, baseline: str, valuations: dict[str, Valuation]) -> pd.DataFrame:
@@ -224,6 +257,7 @@ def milestones(
     daily: pd.DataFrame,
     targets: Mapping[str, Mapping[str, float]],
     tolerances: Mapping[str, float] | None = None,
+    kind: str = MONTE_CARLO,
 ) -> pd.DataFrame:
     """Reaching and holding the scale-up targets, per scenario: `targets[scenario][name] =
     target` (`Scenario.targets`), `tolerances[scenario]` the share below the target that still
@@ -243,8 +277,8 @@ def milestones(
             per_rep = reach_and_hold(d, milestone, wanted[name], tolerance)
             reached = int(per_rep["day"].notna().sum())
             everywhere = reached == len(per_rep)
-            days = interval(per_rep["day"].to_numpy()) if everywhere else (np.nan,) * 3
-            held = interval(per_rep["held_share"].to_numpy()) if everywhere else (np.nan,) * 3
+            days = interval(per_rep["day"].to_numpy(), kind) if everywhere else (np.nan,) * 3
+            held = interval(per_rep["held_share"].to_numpy(), kind) if everywhere else (np.nan,) * 3
             held = (held[0], max(held[1], 0.0), min(held[2], 1.0))  # a share's interval stays in [0, 1]
             rows.append(
                 {
@@ -291,12 +325,12 @@ MILESTONE_COLUMNS = (
 )
 
 
-def milestone_rows(table: pd.DataFrame) -> pd.DataFrame:
+def milestone_rows(table: pd.DataFrame, kind: str = MONTE_CARLO) -> pd.DataFrame:
     """The milestones as summary.csv rows: the day first reached (`days_to_plan_target` ...) and
     the share of days held after it (`plan_target_held_share` ...); NaN where not reached in
     every replicate."""
     if table.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+        return pd.DataFrame(columns=[*SUMMARY_COLUMNS, INTERVAL])
     held_names = {m.name: m.held for m in lever_milestones()}
     days = table.rename(
         columns={"milestone": "metric", "days_mean": "mean", "days_lo95": "lo95", "days_hi95": "hi95"}
@@ -305,4 +339,4 @@ def milestone_rows(table: pd.DataFrame) -> pd.DataFrame:
         columns={"held_share_mean": "mean", "held_share_lo95": "lo95", "held_share_hi95": "hi95"}
     )[["scenario", "metric", "mean", "lo95", "hi95"]]
     rows = pd.concat([days, held]).sort_index(kind="stable").reset_index(drop=True)
-    return rows.assign(diff_mean=np.nan, diff_lo95=np.nan, diff_hi95=np.nan)
+    return rows.assign(diff_mean=np.nan, diff_lo95=np.nan, diff_hi95=np.nan, **{INTERVAL: kind})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.summary import interval
+from sim.summary import MONTE_CARLO, interval
 from sim.units import DAYS_PER_YEAR
 
 # calibration/targets.yaml in the checkout, installed as package data of sim.calibration
@@ -44,13 +44,15 @@ def load_targets(path: Path | Traversable = TARGETS_FILE) -> dict[str, dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def baseline_check(daily: pd.DataFrame, targets: dict[str, dict] | None = None) -> pd.DataFrame:
+def baseline_check(
+    daily: pd.DataFrame, targets: dict[str, dict] | None = None, kind: str = MONTE_CARLO
+) -> pd.DataFrame:
     """Model mean and 95% interval beside each public range, with whether the mean is inside."""
     targets = load_targets() if targets is None else targets
     per_rep = figures(daily)
     rows = []
     for figure in per_rep.columns:
-        mean, lo, hi = interval(per_rep[figure].to_numpy())
+        mean, lo, hi = interval(per_rep[figure].to_numpy(), kind)
         target = targets.get(figure)
         rows.append(
             {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.levers import lever_classes
-from sim.summary import interval
+from sim.summary import MONTE_CARLO, interval
 
 WITHOUT = "-without-"
 AND = "-and-"
@@ -88,10 +88,11 @@ def without_scenarios(scenario: Any) -> list[Any]:
     return made
 
 
-def waterfall(reps: pd.DataFrame, scenario: Any, baseline: str) -> pd.DataFrame:
+def waterfall(reps: pd.DataFrame, scenario: Any, baseline: str, kind: str = MONTE_CARLO) -> pd.DataFrame:
     """outcome, step, mean, lo95, hi95: the effect of `scenario` against `baseline` split by
     lever, plus interactions and the total, from per-replicate yearly values (`reps` as
-    `sim.summary.per_replicate` gives them). Intervals are over replicates, paired."""
+    `sim.summary.per_replicate` gives them). Intervals are over replicates, paired, of the run's
+    `kind` (`sim.summary.interval`)."""
     enabled = enabled_levers(scenario)
     rows = []
     for metric, label in OUTCOMES.items():
@@ -109,7 +110,7 @@ def waterfall(reps: pd.DataFrame, scenario: Any, baseline: str) -> pd.DataFrame:
         bars[INTERACTIONS] = whole - np.sum(list(bars.values()), axis=0)
         bars[TOTAL] = whole
         for step, values in bars.items():
-            mean, lo, hi = interval(values)
+            mean, lo, hi = interval(values, kind)
             row = {"outcome": metric, "label": label, "step": step, "mean": mean, "lo95": lo, "hi95": hi}
             rows.append(row)
     return pd.DataFrame(rows)

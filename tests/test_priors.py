@@ -195,6 +195,7 @@ def test_a_run_records_its_draws_and_its_resolved_files_reproduce_them(tmp_path,
     manifest = pd.read_json(first / "manifest.json", typ="series")
     draws = pd.read_csv(first / "parameter_draws.csv")
     assert manifest["parameters"]["source"] == str(path)
+    assert set(pd.read_csv(first / "summary.csv")["interval"]) == {"parameter"}
     assert sorted(set(draws["parameter"])) == ["crisis.ae_rate", "phb.uptake"]
     assert set(draws["replicate"]) == {0, 1}
     daily = [pd.read_parquet(folder / "daily.parquet") for folder in (first, again)]

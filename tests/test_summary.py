@@ -10,7 +10,20 @@ import pandas as pd
 import pytest
 
 from sim.metrics import FLOW, KIND, METRIC_NAMES, STOCK
-from sim.summary import COST_METRICS, DISCOUNTED, HORIZON, PER_1000, RELEASED, Valuation, summarise
+from sim.summary import (
+    COST_METRICS,
+    DISCOUNTED,
+    HORIZON,
+    INTERVAL,
+    MONTE_CARLO,
+    PARAMETER,
+    PER_1000,
+    RELEASED,
+    Valuation,
+    interval_kind,
+    spread_interval,
+    summarise,
+)
 from sim.units import DAYS_PER_YEAR
 
 COLUMNS = ["scenario", "metric", "mean", "lo95", "hi95", "diff_mean", "diff_lo95", "diff_hi95"]
@@ -40,9 +53,36 @@ def row(summary: pd.DataFrame, scenario: str, metric: str) -> pd.Series:
     return summary.loc[index]
 
 
-def test_summary_columns_are_exactly_the_contracts():
+def test_summary_columns_are_the_contracts_then_the_kind_of_interval():
     summary = summarise(daily_table({"baseline": 1}), {"baseline": 1000}, "baseline")
-    assert list(summary.columns) == COLUMNS
+    assert list(summary.columns) == [*COLUMNS, INTERVAL]
+    assert (summary[INTERVAL] == MONTE_CARLO).all()
+
+
+def test_the_spread_is_the_central_95_percent_of_the_replicates_values():
+    """0, 1, ..., 40: linear percentiles at 2.5% and 97.5% fall on 1 and 39 exactly."""
+    mean, lo, hi = spread_interval(np.arange(41.0))
+    assert (mean, lo, hi) == (20.0, 1.0, 39.0)
+
+
+def test_with_parameter_draws_the_interval_is_the_spread_not_the_interval_of_the_mean():
+    daily = daily_table({"baseline": 1, "b": 2}, reps=5)
+    summary = summarise(daily, {"baseline": 1000, "b": 1000}, "baseline", kind=PARAMETER)
+    a = daily[daily["scenario"] == "b"].groupby("replicate")["alive"].mean().to_numpy()
+    base = daily[daily["scenario"] == "baseline"].groupby("replicate")["alive"].mean().to_numpy()
+
+    r = row(summary, "b", "alive")
+    assert (r["lo95"], r["hi95"]) == pytest.approx(tuple(np.percentile(a, [2.5, 97.5])), rel=1e-12)
+    assert (r["diff_lo95"], r["diff_hi95"]) == pytest.approx(
+        tuple(np.percentile(a - base, [2.5, 97.5])), rel=1e-12
+    )
+    assert r[INTERVAL] == PARAMETER
+
+
+def test_a_runs_kind_of_interval_follows_its_parameter_source():
+    assert interval_kind({"source": "fixed"}) == MONTE_CARLO
+    assert interval_kind(None) == MONTE_CARLO  # a run from before parameter sources
+    assert interval_kind({"source": "calibration/stockton/posterior.csv"}) == PARAMETER
 
 
 def test_identical_scenarios_differ_by_exactly_zero_with_a_zero_width_interval():
@@ -128,8 +168,9 @@ def test_interval_is_the_t_interval_of_the_replicate_figures():
 
 
 def test_one_replicate_gives_nan_interval_bounds():
-    summary = summarise(daily_table({"baseline": 1, "b": 2}, reps=1), {"baseline": 1000, "b": 1000},
-                        "baseline")
+    summary = summarise(
+        daily_table({"baseline": 1, "b": 2}, reps=1), {"baseline": 1000, "b": 1000}, "baseline"
+    )
 
     assert summary["mean"].notna().all()
     for column in ("lo95", "hi95", "diff_lo95", "diff_hi95"):
