@@ -74,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--parameters",
         metavar="SOURCE",
-        help="parameters per replicate from: prior (calibration/priors.yaml), a prior file, a posterior CSV",
+        action="append",
+        help=(
+            "parameters per replicate from: prior (calibration/priors.yaml), a prior file, a posterior"
+            " CSV; repeat to combine (the first source with a parameter draws it)"
+        ),
     )
 
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
@@ -165,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from sim.batch import combine, combine_sites, event_files, make_executor, make_tasks, run_tasks
     from sim.outputs import manifest, write_run
-    from sim.priors import draw_table, load_parameter_source, parameter_manifest
+    from sim.priors import draw_table, load_parameter_sources, parameter_manifest
     from sim.run_folder import RunFolder, default_folder, run_identity
     from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
@@ -186,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     priors = None
     if args.parameters is not None:
         try:
-            priors = load_parameter_source(args.parameters)
+            priors = load_parameter_sources(args.parameters)
         except InputError as exc:
             problems += exc.problems
     problems += _draw_problems(scenarios, args.reps, priors)

@@ -307,6 +307,47 @@ def _number(value: Any) -> Any:
         return value
 
 
+@dataclass(frozen=True)
+class CombinedSource:
+    """Several sources, the first that has a parameter drawing it: a posterior over the
+    parameters the targets inform, then the priors for the rest (`--parameters POSTERIOR.csv
+    --parameters prior`). Each keeps its own streams, so adding a source leaves the others'
+    draws as they were."""
+
+    sources: tuple[PriorSet | PosteriorSample, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for s in self.sources for n in s.names))
+
+    @property
+    def source(self) -> str:
+        return " + ".join(s.source for s in self.sources)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(" ".join(s.sha256 for s in self.sources).encode()).hexdigest()
+
+    def draw(self, root_seed: int, replicate: int) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s in self.sources:
+            out.update({n: v for n, v in s.draw(root_seed, replicate).items() if n not in out})
+        return out
+
+
+def load_parameter_sources(sources: list[str]) -> PriorSet | PosteriorSample | CombinedSource:
+    """`--parameters`, once or more: one source, or several combined (the first wins)."""
+    problems, loaded = [], []
+    for source in sources:
+        try:
+            loaded.append(load_parameter_source(source))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return loaded[0] if len(loaded) == 1 else CombinedSource(tuple(loaded))
+
+
 def load_parameter_source(source: str) -> PriorSet | PosteriorSample:
     """`prior` (the shipped priors), a prior file (YAML) or a posterior sample (CSV)."""
     if source.lower().endswith(".csv"):
@@ -320,16 +361,24 @@ def load_parameter_source(source: str) -> PriorSet | PosteriorSample:
     return load_priors(source)
 
 
-def parameter_manifest(scenarios: list[Any], priors: PriorSet | PosteriorSample | None) -> dict[str, Any]:
+def _manifest_rows(priors: PriorSet | PosteriorSample | CombinedSource) -> list[dict[str, Any]]:
+    if isinstance(priors, CombinedSource):
+        return [{"source": s.source, "sha256": s.sha256, "rows": _manifest_rows(s)} for s in priors.sources]
+    if isinstance(priors, PosteriorSample):
+        return [{"posterior_rows": len(priors.weights), "parameters": list(priors.names)}]
+    return describe(priors)
+
+
+def parameter_manifest(
+    scenarios: list[Any], priors: PriorSet | PosteriorSample | CombinedSource | None
+) -> dict[str, Any]:
     """What the manifest says of the parameters: fixed, or where each replicate's set came from."""
     carried = [s.parameter_draws for s in scenarios if s.parameter_draws is not None]
     if priors is None and not carried:
         fixed = "Monte Carlo only: every replicate has the registry's parameters"
         return {"source": "fixed", "intervals": fixed}
-    if isinstance(priors, PosteriorSample):
-        source, sha, rows = priors.source, priors.sha256, [{"posterior_rows": len(priors.weights)}]
-    elif priors is not None:
-        source, sha, rows = priors.source, priors.sha256, describe(priors)
+    if priors is not None:
+        source, sha, rows = priors.source, priors.sha256, _manifest_rows(priors)
     else:
         source, sha, rows = carried[0]["source"], carried[0]["sha256"], []
     drawn = sorted({n for c in carried for d in c["replicates"].values() for n in d})

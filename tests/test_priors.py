@@ -32,7 +32,13 @@ def write(tmp_path, parameters, name="priors.yaml"):
 
 def prior(**kw) -> Prior:
     base = dict(
-        name="x", family="lognormal", mean=1.0, low=0.5, high=2.0, bound_low=0.0, bound_high=math.inf,
+        name="x",
+        family="lognormal",
+        mean=1.0,
+        low=0.5,
+        high=2.0,
+        bound_low=0.0,
+        bound_high=math.inf,
         justification="test",
     )
     return Prior(**{**base, **kw})
@@ -283,3 +289,49 @@ def test_a_run_from_a_posterior_records_its_source_and_pairs_its_scenarios(tmp_p
     assert set(draws["value"]) <= {0.4, 0.6}
     manifest = pd.read_json(out / "manifest.json", typ="series")
     assert manifest["parameters"]["source"] == str(path)
+
+
+def test_combined_sources_draw_each_parameter_from_the_first_that_has_it(tmp_path):
+    """A posterior over crisis.ae_rate, then a prior file over crisis.ae_rate and phb.uptake:
+    crisis.ae_rate comes from the posterior's rows, phb.uptake is the prior's own draw."""
+    from sim.priors import load_parameter_sources
+
+    posterior = write_posterior(tmp_path, {"crisis.ae_rate": [0.41, 0.59], "weight": [1, 1]})
+    priors = write(tmp_path, ["crisis.ae_rate", "phb.uptake"])
+    combined = load_parameter_sources([str(posterior), str(priors)])
+    alone = load_priors(priors)
+
+    for replicate in range(6):
+        draw = combined.draw(7, replicate)
+        assert draw["crisis.ae_rate"] in (0.41, 0.59)
+        assert draw["phb.uptake"] == alone.draw(7, replicate)["phb.uptake"]
+    assert combined.names == ("crisis.ae_rate", "phb.uptake")
+    assert combined.source == f"{posterior} + {priors}"
+
+
+def test_a_run_from_combined_sources_records_both(tmp_path):
+    posterior = write_posterior(tmp_path, {"crisis.ae_rate": [0.4, 0.6], "weight": [1, 1]})
+    priors = write(tmp_path, ["crisis.ae_rate", "phb.uptake"])
+    out = tmp_path / "run"
+    sources = ["--parameters", str(posterior), "--parameters", str(priors)]
+    args = ["run", BASELINE, "--reps", "2", "--days", "5", "--no-progress", "--workers", "1", *sources]
+    assert main([*args, "--out", str(out)]) == 0
+
+    parameters = pd.read_json(out / "manifest.json", typ="series")["parameters"]
+    assert [s["source"] for s in parameters["priors"]] == [str(posterior), str(priors)]
+    assert parameters["drawn"] == ["crisis.ae_rate", "phb.uptake"]
+    assert set(pd.read_csv(out / "parameter_draws.csv").query("parameter == 'crisis.ae_rate'")["value"]) <= {
+        0.4,
+        0.6,
+    }
+
+
+def test_a_bad_source_among_several_is_reported_and_nothing_is_written(tmp_path, capsys):
+    posterior = write_posterior(tmp_path, {"crisis.ae_rate": [0.4], "weight": [1]})
+    out = tmp_path / "run"
+    args = ["run", BASELINE, "--parameters", str(posterior), "--parameters", str(tmp_path / "none.yaml")]
+    code = main([*args, "--out", str(out)])
+
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "none.yaml" in line
+    assert not out.exists()
