@@ -360,7 +360,11 @@ def write_results(calibration: Calibration, history: Any, out: Path, seconds: fl
         "settings": calibration.config.model_dump(),
         "parameters": list(calibration.priors.names),
         "simulations": int(diagnostics["simulations"].sum()) if not diagnostics.empty else 0,
+        "calibration_sample_simulations": int(populations.loc[populations["t"] < 0, "samples"].sum()),
         "generations": len(diagnostics),
+        # every finished generation's own time, the first epsilon's prior sample included, over
+        # however many sessions it took (a generation cut short by a kill is not counted)
+        "wall_seconds": round(float(populations["wall_time"].sum()), 1),
         "wall_seconds_this_session": round(seconds, 1),
         "executor": f"dask {dask}" if dask else f"{workers} processes",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

@@ -20,8 +20,12 @@ design:
 Each point runs the baseline and the intervention with the same parameters and seed, so its
 effect (intervention - baseline, a year) is paired. Parameters move in probability space:
 SALib samples each in [0, 1] and the prior's quantile turns that into a value, so the design
-covers each prior as it is weighted, and a Morris mu* is the change in the effect across the
-whole prior. Every point runs at the same seed (common random numbers), so what differs
+covers each prior as it is weighted. Morris's grid of `levels` points is placed at the
+midpoints of as many equal-probability bins (1/8, 3/8, 5/8, 7/8 for four levels), not at 0
+and 1, which are the ends of the registry range: half of every trajectory would otherwise sit
+at an extreme the prior gives almost no weight. A Morris mu* is the mean absolute change in
+the effect per unit of probability (so across the whole prior, for a linear response).
+Every point runs at the same seed (common random numbers), so what differs
 between points is the parameters; `noise_replicates` more runs of the central point (every
 parameter at its prior median) measure the Monte Carlo noise that is left, and an index below
 the noise floor cannot be told from noise. Points are saved as they finish (the run folder's
@@ -112,6 +116,33 @@ class Sensitivity:
         point = {p.name: float(p.quantile(CENTRE)) for p in self.priors.priors}
         point.update({n: float(by_name[n].quantile(x)) for n, x in zip(names, u, strict=True)})
         return point
+
+
+def bin_midpoints(x: np.ndarray, levels: int) -> np.ndarray:
+    """Morris's grid {0, 1/(p-1), ..., 1} to the midpoints of p equal-probability bins."""
+    return (np.asarray(x) * (levels - 1) + 0.5) / levels
+
+
+MORRIS_STEP = 0.5  # Morris's jump of p / (2 (p - 1)) grid units, between bin midpoints: 1/2 for any even p
+
+
+def morris_rows(problem: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int) -> list[dict]:
+    """Morris indices per unit of probability: SALib divides by its grid step, p / (2 (p - 1)),
+    and the points sit a step of MORRIS_STEP in probability apart, hence the rescaling."""
+    from SALib.analyze import morris as morris_analyze
+
+    result = morris_analyze.analyze(problem, x, y, num_levels=levels, seed=seed)
+    scale = (levels / (2 * (levels - 1))) / MORRIS_STEP
+    return [
+        {
+            "parameter": name,
+            "mu": float(result["mu"][i]) * scale,
+            "mu_star": float(result["mu_star"][i]) * scale,
+            "mu_star_conf": float(result["mu_star_conf"][i]) * scale,
+            "sigma": float(result["sigma"][i]) * scale,
+        }
+        for i, name in enumerate(problem["names"])
+    ]
 
 
 def load_sensitivity(path: str | Path) -> Sensitivity:
@@ -237,7 +268,6 @@ def analyse(
 
 
 def _analyse(sensitivity: Sensitivity, out: Path, executor: Any, progress: bool, executor_name: str) -> dict:
-    from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
@@ -247,30 +277,18 @@ def _analyse(sensitivity: Sensitivity, out: Path, executor: Any, progress: bool,
     names = sensitivity.priors.names
     problem = sensitivity.problem(names)
     x = morris_sample.sample(problem, config.trajectories, num_levels=config.levels, seed=config.seed)
-    points = [sensitivity.values(names, u) for u in x]
+    points = [sensitivity.values(names, u) for u in bin_midpoints(x, config.levels)]
     y = _run(sensitivity, points, [0] * len(points), out, executor, progress)
-    morris = []
-    for metric in OUTCOMES:
-        result = morris_analyze.analyze(
-            problem, x, y[metric].to_numpy(), num_levels=config.levels, seed=config.seed
-        )
-        for i, name in enumerate(names):
-            morris.append(
-                {
-                    "outcome": metric,
-                    "parameter": name,
-                    "mu": float(result["mu"][i]),
-                    "mu_star": float(result["mu_star"][i]),
-                    "mu_star_conf": float(result["mu_star_conf"][i]),
-                    "sigma": float(result["sigma"][i]),
-                }
-            )
+    morris = [
+        {"outcome": metric, **row}
+        for metric in OUTCOMES
+        for row in morris_rows(problem, x, y[metric].to_numpy(), config.levels, config.seed)
+    ]
     morris_table = pd.DataFrame(morris)
     morris_table["rank"] = morris_table.groupby("outcome")["mu_star"].rank(ascending=False, method="first")
     centre = [sensitivity.values((), np.array([]))] * config.noise_replicates
     noise = _run(sensitivity, centre, list(range(config.noise_replicates)), out, executor, progress)
-    delta = config.levels / (2 * (config.levels - 1))
-    floor = {m: float(np.sqrt(2) * noise[m].std(ddof=1) / delta) for m in OUTCOMES}
+    floor = {m: float(np.sqrt(2) * noise[m].std(ddof=1) / MORRIS_STEP) for m in OUTCOMES}
     morris_table["noise_floor"] = morris_table["outcome"].map(floor)
     morris_table["above_noise"] = morris_table["mu_star"] > morris_table["noise_floor"]
     top = top_parameters(morris_table, config.sobol_top)

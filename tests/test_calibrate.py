@@ -130,6 +130,17 @@ def test_the_record_says_how_it_was_made(calibrated):
     assert info["settings"]["seed"] == 3
 
 
+def test_the_record_times_every_finished_generation_from_the_history(calibrated):
+    """The wall time is the sum of pyabc's own per-generation times, read here from abc.db."""
+    import pyabc
+
+    info = json.loads((calibrated / "calibration.json").read_text())
+    populations = pyabc.History(f"sqlite:///{calibrated / 'abc.db'}", _id=1).get_all_populations()
+
+    assert info["wall_seconds"] == pytest.approx(populations["wall_time"].sum(), abs=0.05)
+    assert info["calibration_sample_simulations"] == populations.loc[populations["t"] < 0, "samples"].sum()
+
+
 def test_a_particle_is_reproducible(tmp_path):
     calibration = load_calibration(_write(tmp_path, _ae_target(0.6, 0.05)))
     one = simulate(calibration, {"crisis.ae_rate": 0.55})

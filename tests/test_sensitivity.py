@@ -126,3 +126,25 @@ def test_another_analysis_folder_is_refused(analysed, tmp_path, capsys):
     config = _write(tmp_path, seed=6)
     assert main(["sensitivity", str(config), "--out", str(analysed)]) == 2
     assert "holds a sensitivity analysis of other settings" in capsys.readouterr().err
+
+
+def test_morris_points_sit_at_the_midpoints_of_equal_probability_bins():
+    from sim.sensitivity import bin_midpoints
+
+    assert list(bin_midpoints([0.0, 1 / 3, 2 / 3, 1.0], 4)) == pytest.approx([0.125, 0.375, 0.625, 0.875])
+
+
+def test_mu_star_is_the_change_per_unit_of_probability_of_a_linear_response():
+    """y = 3 u1 - 2 u2 (u the probabilities the points sit at): mu* is 3, 2 and 0, and mu is
+    3, -2 and 0, whatever the trajectories."""
+    from SALib.sample import morris as morris_sample
+
+    from sim.sensitivity import bin_midpoints, morris_rows
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    x = morris_sample.sample(problem, 5, num_levels=4, seed=1)
+    u = bin_midpoints(x, 4)
+    rows = {r["parameter"]: r for r in morris_rows(problem, x, 3 * u[:, 0] - 2 * u[:, 1], 4, seed=1)}
+
+    assert [rows[n]["mu_star"] for n in "abc"] == pytest.approx([3.0, 2.0, 0.0])
+    assert [rows[n]["mu"] for n in "abc"] == pytest.approx([3.0, -2.0, 0.0])
