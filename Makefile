@@ -3,11 +3,13 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# 20 replicates: with common random numbers the paired differences from the baseline are then
-# known to about +-13% of themselves for admissions, +-9% for net cost and +-30% for DTOC
-# days (README, "How many replicates"); halving those needs four times the runs.
-REPS ?= 20
+# Parameters: the shipped Stockton posterior for the eight parameters the calibration targets
+# inform, the priors for the rest; each replicate is one draw, shared by every scenario.
+# REPLICATES (README, "How many replicates"): with a parameter draw each, an interval is the
+# central 95% of the replicates' values, and its ends need about 40 to be stable.
+REPS ?= 40
 SEED ?= 20170901
+PARAMETERS := --parameters calibration/stockton/posterior.csv --parameters prior
 WORKERS ?= 2
 SCENARIOS := scenarios/baseline.yaml scenarios/demonstrator_2017.yaml scenarios/at_scale.yaml \
 	scenarios/care_planning_only.yaml scenarios/phb_only.yaml scenarios/peer_support_only.yaml \
@@ -24,10 +26,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	@echo "Running 7 scenarios x $(REPS) replicates (seed $(SEED)) on $(WORKERS) processes into outputs/."
-	@echo "$(REPS) replicates: paired differences then have ~+-13% (admissions), ~+-9% (net cost),"
-	@echo "~+-30% (DTOC days) 95% intervals; see README, 'How many replicates'."
-	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) --report
+	@echo "Running 7 scenarios x $(REPS) replicates (seed $(SEED)) on $(WORKERS) processes into outputs/,"
+	@echo "each replicate a parameter draw (calibration/stockton/posterior.csv, then the priors), and"
+	@echo "at_scale with each lever taken out (the waterfall); see README, 'How many replicates'."
+	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) $(PARAMETERS) \
+		--waterfall at_scale --sensitivity calibration/stockton/sensitivity --report
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks calibration
