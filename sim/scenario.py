@@ -428,6 +428,14 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     shown = _shown(path)
     data, problems, chain = _load_chain(path, ())
+    return _scenario(shown, data, problems, chain)
+
+
+def _scenario(
+    shown: str, data: dict[str, Any] | None, problems: list[Problem], chain: list[str]
+) -> Scenario:
+    """The checks on a whole scenario after inheritance, then the scenario; InputError listing
+    every problem, those found while reading its files (`problems`) included."""
     if data is not None and not problems:
         problems += _pydantic_problems(shown, ResolvedScenario, data)
         if not problems:
