@@ -81,8 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
 
+    _settings_arguments(run)
+
     validate = sub.add_parser("validate", help="check scenario files; write nothing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    _settings_arguments(validate)
 
     report = sub.add_parser("report", help="write DIR/report.html and DIR/figures/ from a run")
     report.add_argument("folder", type=Path, metavar="DIR")
@@ -105,10 +108,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenarios
+def _settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        dest="settings",
+        help=(
+            "set KEY in every scenario, as its file would (repeatable): a parameter (phb.uptake=0.3),"
+            " a lever's setting (care_planning.target_plans=1500), population.size, horizon_days"
+        ),
+    )
 
-    scenarios = load_scenarios(args.scenarios)
+
+def _with_settings(paths: list[str], texts: list[str] | None):
+    """The scenarios with every `--set` put over them; all problems at once."""
+    from sim.scenario import load_scenarios
+    from sim.settings import parse_sets
+
+    settings, problems = parse_sets(texts)
+    if problems:
+        raise InputError(problems)
+    return load_scenarios(paths, settings)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenarios = _with_settings(args.scenarios, args.settings)
     for s in scenarios:
         print(f"{s.source}: ok ({s.name}, {s.population_size:,} people, {s.horizon_days} days)")
         for line in s.headcount_lines():
@@ -171,14 +196,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs import manifest, write_run
     from sim.priors import draw_table, load_parameter_sources, parameter_manifest
     from sim.run_folder import RunFolder, default_folder, run_identity
-    from sim.scenario import load_scenarios
     from sim.site_results import summarise_sites
     from sim.summary import Valuation, interval_kind, milestone_rows, milestones, summarise
     from sim.targets import baseline_check
 
     problems = _run_problems(args)
     try:
-        scenarios = load_scenarios(args.scenarios)
+        scenarios = _with_settings(args.scenarios, args.settings)
     except InputError as exc:
         problems += exc.problems
         scenarios = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from sim.limits import (
     MIN_POPULATION,
 )
 from sim.params import REGISTRY, Params, check_share_groups, check_value
+from sim.settings import PARAMETERS, Setting, nest
 from sim.sites import Site, SitesField, SiteSpec, resolve_sites, site_problems
 from sim.yaml_reader import read_mapping
 
@@ -423,12 +425,42 @@ def _load_chain(
     return data, problems, chain
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and fully validate one scenario file; raise InputError listing every problem."""
+def load_scenario(path: str | Path, settings: Sequence[Setting] = ()) -> Scenario:
+    """Load and fully validate one scenario file, with `settings` (`--set`, a grid's point) put
+    over it as a last file in its `extends` chain would be; raise InputError listing every
+    problem, a setting's naming the setting."""
     path = Path(path)
     shown = _shown(path)
     data, problems, chain = _load_chain(path, ())
-    return _scenario(shown, data, problems, chain)
+    for setting in settings:
+        problems += _setting_problems(setting)
+    if data is not None and settings and not problems:
+        data = _merge(data, nest(list(settings)))
+    try:
+        return _scenario(shown, data, problems, chain)
+    except InputError as exc:
+        raise InputError(_unique([_attributed(p, shown, settings) for p in exc.problems])) from None
+
+
+def _setting_problems(setting: Setting) -> list[Problem]:
+    """What is wrong with one setting's value, checked as it would be in a file."""
+    if setting.path[0] == PARAMETERS:
+        message = check_value(setting.path[1], setting.value)
+        return [Problem(setting.file, setting.field, message)] if message else []
+    layer = {"name": "settings", **nest([setting])}
+    found = _pydantic_problems(setting.file, ScenarioFile, layer) + _headcount_conflicts(
+        setting.file, layer.get("interventions")
+    )
+    return [Problem(setting.file, setting.field, p.message) for p in found]
+
+
+def _attributed(problem: Problem, file: str, settings: Sequence[Setting]) -> Problem:
+    """A problem with the whole scenario at a field a setting set names the setting."""
+    for setting in settings:
+        at = setting.dotted
+        if problem.file == file and (problem.field == at or problem.field.startswith(at + ".")):
+            return Problem(setting.file, setting.field, problem.message)
+    return problem
 
 
 def _scenario(
@@ -528,13 +560,14 @@ def _sites_spec(data: Any) -> SitesField:
     return data
 
 
-def load_scenarios(paths: list[str | Path]) -> list[Scenario]:
-    """Load every file; report all problems across all files together. Names must be unique."""
+def load_scenarios(paths: list[str | Path], settings: Sequence[Setting] = ()) -> list[Scenario]:
+    """Load every file, each with `settings` over it; report all problems across all files
+    together. Names must be unique."""
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(path, settings))
         except InputError as exc:
             problems += exc.problems
     seen: dict[str, str] = {}
