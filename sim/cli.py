@@ -119,21 +119,38 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
             " a lever's setting (care_planning.target_plans=1500), population.size, horizon_days"
         ),
     )
+    parser.add_argument(
+        "--grid",
+        metavar="KEY=V1,V2,...",
+        action="append",
+        help=(
+            "run every scenario but the baseline at each combination of these values (repeatable;"
+            " keys as --set), each point paired with the baseline"
+        ),
+    )
 
 
-def _with_settings(paths: list[str], texts: list[str] | None):
-    """The scenarios with every `--set` put over them; all problems at once."""
+def _scenarios(args: argparse.Namespace) -> list:
+    """The scenarios named, with every `--set` put over them and every grid expanded into its
+    points (`sim.sweep`); InputError with every problem at once."""
     from sim.scenario import load_scenarios
     from sim.settings import parse_sets
+    from sim.sweep import expand, parse_grid
 
-    settings, problems = parse_sets(texts)
-    if problems:
-        raise InputError(problems)
-    return load_scenarios(paths, settings)
+    settings, problems = parse_sets(args.settings)
+    axes, wrong = parse_grid(args.grid)
+    if problems + wrong:
+        raise InputError(problems + wrong)
+    scenarios = load_scenarios(args.scenarios, settings)
+    names = [s.name for s in scenarios]
+    baseline = getattr(args, "baseline", None) or (DEFAULT_BASELINE if DEFAULT_BASELINE in names else None)
+    if baseline not in names:  # an unknown --baseline is reported by `run`; vary every scenario
+        baseline = None
+    return expand(args.scenarios, scenarios, settings, axes, baseline)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    scenarios = _with_settings(args.scenarios, args.settings)
+    scenarios = _scenarios(args)
     for s in scenarios:
         print(f"{s.source}: ok ({s.name}, {s.population_size:,} people, {s.horizon_days} days)")
         for line in s.headcount_lines():
@@ -202,7 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     problems = _run_problems(args)
     try:
-        scenarios = _with_settings(args.scenarios, args.settings)
+        scenarios = _scenarios(args)
     except InputError as exc:
         problems += exc.problems
         scenarios = []
@@ -276,6 +293,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra = {"sites.csv": summarise_sites(sites, kind)}
             if not reached.empty:
                 extra["milestones.csv"] = reached
+            sweeps = {s.name: s.sweep for s in scenarios if s.sweep is not None}
+            if sweeps:
+                from sim.sweep import sweep_table
+
+                extra["sweep.csv"] = sweep_table(summary, sweeps)
             if baseline is not None:
                 extra["baseline_check.csv"] = baseline_check(daily[daily["scenario"] == baseline], kind=kind)
             info = manifest(scenarios, args.reps, args.seed, executor.label, baseline, args.events)

@@ -13,3 +13,4 @@ MAX_EXTENDS = 50  # files in one extends chain
 MAX_REPLICATES = 10_000
 MAX_WORKERS = 256
 MAX_SEED = 2**63 - 1
+MAX_GRID_POINTS = 200  # scenarios a run's grids expand into: past this a planner wants `ipc-sim sensitivity`

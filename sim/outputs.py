@@ -117,6 +117,7 @@ def manifest(
                 "sites": len(s.resolved_sites),
                 "headcounts": s.headcounts(),
                 "sha256": s.sha256(),
+                **({"sweep": s.sweep} if s.sweep is not None else {}),
             }
             for s in scenarios
         ],

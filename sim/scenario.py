@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -24,6 +24,7 @@ from sim.levers import lever_classes
 from sim.limits import (
     MAX_DESCRIPTION,
     MAX_EXTENDS,
+    MAX_GRID_POINTS,
     MAX_HORIZON_DAYS,
     MAX_NAME,
     MAX_POPULATION,
@@ -38,6 +39,7 @@ from sim.yaml_reader import read_mapping
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
 DEFAULT_WARM_UP_DAYS = 365
+OWN_FIELDS = ("name", "description", "grid", "sweep")  # a file's own, never inherited through `extends`
 
 
 class PopulationSpec(_Strict):
@@ -91,6 +93,18 @@ class ParameterDrawsSpec(_Strict):
     replicates: dict[int, dict[str, float]] = Field(min_length=1, max_length=MAX_REPLICATES)
 
 
+Scalar = bool | int | float | str  # a value a grid or a sweep's record holds
+GridValues = Annotated[list[Scalar], Field(min_length=1, max_length=MAX_GRID_POINTS)]
+
+
+class SweepSpec(_Strict):
+    """Which scenario a grid point was made from and the values it varies (resolved files of a
+    sweep carry it, so the summary and report group the points by what was varied)."""
+
+    of: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
+    varied: dict[str, Scalar] = Field(min_length=1)
+
+
 class ScenarioFile(_Strict):
     """What one file may say (anything may be inherited except the name)."""
 
@@ -104,6 +118,9 @@ class ScenarioFile(_Strict):
     interventions: InterventionsSpec | None = None  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
     parameter_draws: ParameterDrawsSpec | None = None
+    # values to run this scenario at, every combination (`sim.sweep`); never inherited
+    grid: dict[str, GridValues] | None = None
+    sweep: SweepSpec | None = None
 
 
 class ResolvedScenario(_Strict):
@@ -120,6 +137,7 @@ class ResolvedScenario(_Strict):
     interventions: InterventionsSpec = Field(default_factory=InterventionsSpec)  # type: ignore[valid-type]
     parameters: dict[str, Any] = Field(default_factory=dict)
     parameter_draws: ParameterDrawsSpec | None = None
+    sweep: SweepSpec | None = None
 
 
 @dataclass
@@ -139,6 +157,8 @@ class Scenario:
     # {"source", "sha256", "replicates": {replicate: {parameter: value}}}: drawn parameters the
     # scenario does not set itself, one set per replicate (`ipc-sim run --parameters`)
     parameter_draws: dict[str, Any] | None = None
+    grid: dict[str, list[Any]] = field(default_factory=dict)  # the file's `grid:` (key -> values)
+    sweep: dict[str, Any] | None = None  # a grid point's {"of": scenario, "varied": {key: value}}
 
     @property
     def resolved_sites(self) -> tuple[Site, ...]:
@@ -235,6 +255,8 @@ class Scenario:
             drawn = {n for draw in self.parameter_draws["replicates"].values() for n in draw}
             data["parameters"] = {n: v for n, v in data["parameters"].items() if n not in drawn}
             data["parameter_draws"] = self.parameter_draws
+        if self.sweep is not None:
+            data["sweep"] = self.sweep
         return data
 
     def resolved_yaml(self) -> str:
@@ -260,6 +282,7 @@ class Scenario:
             interventions=data.get("interventions", {}),
             sites=data.get("sites"),
             parameter_draws=data.get("parameter_draws"),
+            sweep=data.get("sweep"),
         )
 
 
@@ -419,7 +442,7 @@ def _load_chain(
             if not parent_problems:
                 problems.append(Problem(shown, "extends", f"cannot load {parent_ref!r}"))
             return None, problems, chain + parent_chain
-        data = _merge({k: v for k, v in parent.items() if k not in ("name", "description")}, data)
+        data = _merge({k: v for k, v in parent.items() if k not in OWN_FIELDS}, data)
         chain += parent_chain
     data.pop("extends", None)
     return data, problems, chain
@@ -432,14 +455,17 @@ def load_scenario(path: str | Path, settings: Sequence[Setting] = ()) -> Scenari
     path = Path(path)
     shown = _shown(path)
     data, problems, chain = _load_chain(path, ())
+    grid = data.pop("grid", None) if data is not None else None
     for setting in settings:
         problems += _setting_problems(setting)
     if data is not None and settings and not problems:
         data = _merge(data, nest(list(settings)))
     try:
-        return _scenario(shown, data, problems, chain)
+        scenario = _scenario(shown, data, problems, chain)
     except InputError as exc:
         raise InputError(_unique([_attributed(p, shown, settings) for p in exc.problems])) from None
+    scenario.grid = grid or {}
+    return scenario
 
 
 def _setting_problems(setting: Setting) -> list[Problem]:
@@ -495,6 +521,7 @@ def _scenario(
         interventions=resolved.interventions.model_dump(),
         sites=_sites_data(resolved.sites),
         parameter_draws=resolved.parameter_draws.model_dump() if resolved.parameter_draws else None,
+        sweep=resolved.sweep.model_dump() if resolved.sweep else None,
     )
 
 
