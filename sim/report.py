@@ -514,6 +514,7 @@ def write_report(folder: str | Path, locked: bool = False) -> Path:
 
 def _write(folder: Path, run: RunContents) -> Path:
     from sim.report_drivers import drivers_section, fit_section, waterfall_section
+    from sim.report_sweep import sweep_section
 
     manifest, daily, summary, resolved, milestones = (
         run.manifest,
@@ -546,6 +547,7 @@ def _write(folder: Path, run: RunContents) -> Path:
 <h2>Annual outcomes per 1,000 people</h2>
 <p>Costs are in GBP at {price_year()} prices, undiscounted, by payer (see "Costs: how they are counted").</p>
 {outcomes_table(summary, baseline)}
+{sweep_section(manifest, summary, figures, _save)}
 <h2>Monthly A&amp;E attendances, admissions and DTOC</h2><img src="data:image/png;base64,{monthly}">
 <h2>Scale-up: reaching and holding the targets</h2>
 <p class="note">A target is a caseload to reach and hold: plans and budgets that end (the

@@ -198,3 +198,11 @@ def test_a_bad_value_in_a_files_grid_names_the_file_and_key(folder, capsys):
     assert code == 2
     assert len(err) == 1
     assert err[0].endswith("gridded.yaml: grid.phb.uptake: must be <= 1 (probability), got 2")
+
+
+def test_the_report_of_a_sweep_plots_each_outcome_against_the_varied_key(swept):
+    from sim.report import write_report
+
+    page = write_report(swept).read_text()
+    assert "Sweep: the outcomes against each varied setting" in page
+    assert (swept / "figures" / "sweep.png").exists()
