@@ -369,17 +369,7 @@ def _print_plan(scenarios) -> None:
 def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
     print(f"wrote {len(tasks)} tasks ({len(scenarios)} scenarios x {reps} replicates) to {out}")
     for row in reached.itertuples():
-        when = (
-            f"first reached on day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}], then held"
-            f" on {row.held_share_mean:.0%} of days"
-            if row.status == "reached"
-            else f"not reached ({row.replicates_reached} of {row.replicates} replicates)"
-        )
-        within = f" (within {row.hold_tolerance:.0%})" if row.hold_tolerance else ""
-        print(
-            f"{row.scenario}: {row.target:g} {row.of}{within}: {when}; live at the end"
-            f" {row.live_end_mean:.0f}, started {row.started_mean:.0f}, ended {row.ended_mean:.0f}"
-        )
+        print(milestone_line(row))
     if "baseline_check.csv" in extra:
         check = extra["baseline_check.csv"]
         print("\nbaseline against public figures (model mean [95% interval] | public range):")
@@ -390,6 +380,42 @@ def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
                 f"  {row.figure:38s} {row.model_mean:8.3f} [{row.model_lo95:.3f}, {row.model_hi95:.3f}]"
                 f" | {public}{flag}"
             )
+
+
+def _spread(mean: float, low: float, high: float) -> str:
+    """A mean with its range over replicates, or the one value when they all agree."""
+    shown = f"{mean:,.0f}" if mean == round(mean) else f"{mean:,.1f}"
+    return shown if low == high else f"{shown} (range {low:,.0f}-{high:,.0f})"
+
+
+def milestone_line(row) -> str:
+    """One milestone (a row of milestones.csv) as a sentence: the day reached, and where some
+    replicates fall short, how many reach it, when, and how far short the others end."""
+    from sim.summary import RANGE
+
+    within = f" (within {row.hold_tolerance:.0%})" if row.hold_tolerance else ""
+    if row.status == "reached":
+        when = (
+            f"first reached on day {row.days_mean:.0f} [{row.days_lo95:.0f}, {row.days_hi95:.0f}], then held"
+            f" on {row.held_share_mean:.0%} of days"
+        )
+    else:
+        others = row.replicates - row.replicates_reached
+        if row.replicates_reached:
+            days = _spread(*(getattr(row, f"reached_day_{stat}") for stat in RANGE))
+            when = (
+                f"reached by {row.replicates_reached} of {row.replicates} replicates, first on day {days};"
+                f" the other {others} end with"
+            )
+        else:
+            when = f"reached by none of {row.replicates} replicates, which end with"
+        live = _spread(*(getattr(row, f"unreached_live_end_{stat}") for stat in RANGE))
+        short = _spread(*(getattr(row, f"unreached_shortfall_{stat}") for stat in RANGE))
+        when += f" {live} live, {short} short of it"
+    return (
+        f"{row.scenario}: {row.target:g} {row.of}{within}: {when}; live at the end"
+        f" {row.live_end_mean:.0f}, started {row.started_mean:.0f}, ended {row.ended_mean:.0f}"
+    )
 
 
 def _print_events(out: Path, tasks, wanted: bool) -> None:

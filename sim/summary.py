@@ -265,7 +265,11 @@ def milestones(
 
     The first day reached and the share of days held are given (mean and 95% interval over
     replicates) only if every replicate reaches the target within the horizon; the live
-    caseload on the last day and the starts and ends over the horizon are means over all."""
+    caseload on the last day and the starts and ends over the horizon are means over all.
+    Whatever the count, the replicates that reach it give their first day (mean and range,
+    `reached_day_*`), and those that do not give the live caseload they end with and how far
+    it is short of the target (mean and range, `unreached_*`): "reached by 19 of 20 on days
+    380-455; the other one ends 110 short" says what "not reached" alone does not."""
     rows = []
     for scenario, wanted in targets.items():
         d = daily[daily["scenario"] == scenario]
@@ -277,6 +281,8 @@ def milestones(
             per_rep = reach_and_hold(d, milestone, wanted[name], tolerance)
             reached = int(per_rep["day"].notna().sum())
             everywhere = reached == len(per_rep)
+            days_reached = per_rep["day"].dropna()
+            live_unreached = per_rep.loc[per_rep["day"].isna(), "live_end"]
             days = interval(per_rep["day"].to_numpy(), kind) if everywhere else (np.nan,) * 3
             held = interval(per_rep["held_share"].to_numpy(), kind) if everywhere else (np.nan,) * 3
             held = (held[0], max(held[1], 0.0), min(held[2], 1.0))  # a share's interval stays in [0, 1]
@@ -298,12 +304,23 @@ def milestones(
                     "live_end_mean": float(per_rep["live_end"].mean()),
                     "started_mean": float(per_rep["started"].mean()),
                     "ended_mean": float(per_rep["ended"].mean()),
-                    "status": "reached" if everywhere else "not reached",
+                    "status": "reached" if everywhere else "partly reached" if reached else "not reached",
+                    **_range("reached_day", days_reached),
+                    **_range("unreached_live_end", live_unreached),
+                    **_range("unreached_shortfall", wanted[name] - live_unreached),
                 }
             )
-    return pd.DataFrame(rows, columns=MILESTONE_COLUMNS)
+    return pd.DataFrame(rows, columns=[*MILESTONE_COLUMNS, *MILESTONE_RANGES])
 
 
+def _range(name: str, values: pd.Series) -> dict[str, float]:
+    """`name`_mean, _min and _max of `values`; NaN where there are none."""
+    if values.empty:
+        return {f"{name}_{stat}": np.nan for stat in RANGE}
+    return {f"{name}_{stat}": float(values.agg(stat)) for stat in RANGE}
+
+
+RANGE = ("mean", "min", "max")
 MILESTONE_COLUMNS = (
     "scenario",
     "milestone",
@@ -323,6 +340,10 @@ MILESTONE_COLUMNS = (
     "ended_mean",
     "status",
 )
+# after them (a run folder from before they existed lacks them): the days of the replicates that
+# reach a target, and the live caseload and shortfall of those that do not
+RANGED = ("reached_day", "unreached_live_end", "unreached_shortfall")
+MILESTONE_RANGES = tuple(f"{name}_{stat}" for name in RANGED for stat in RANGE)
 
 
 def milestone_rows(table: pd.DataFrame, kind: str = MONTE_CARLO) -> pd.DataFrame:

@@ -118,7 +118,7 @@ def test_a_milestone_table_says_reached_only_when_every_replicate_reaches_it():
     )
     table = milestones(daily, {"s": {"days_to_plan_target": 2}}, {"s": 0.0}).iloc[0]
 
-    assert (table["replicates_reached"], table["replicates"], table["status"]) == (1, 2, "not reached")
+    assert (table["replicates_reached"], table["replicates"], table["status"]) == (1, 2, "partly reached")
     assert np.isnan(table["days_mean"]) and np.isnan(table["held_share_mean"])
     assert (table["live_end_mean"], table["started_mean"]) == (1.5, 1.5)
 
@@ -157,3 +157,91 @@ def test_the_default_hold_tolerance_is_the_registrys():
     table = milestones(daily, {"s": {"days_to_plan_target": 100}}).iloc[0]
 
     assert table["hold_tolerance"] == REGISTRY["milestones.hold_tolerance"].value
+
+
+def four_replicates(live: list[list[float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "scenario": "s",
+            "replicate": np.repeat(np.arange(len(live)), len(live[0])),
+            "day": np.tile(np.arange(len(live[0])), len(live)),
+            "plans_active": np.concatenate(live),
+            "plans_completed": 0,
+            "plans_ended": 0,
+        }
+    )
+
+
+# target 10, no tolerance: replicates 0 and 1 reach it on days 2 and 3 (counted from 1);
+# replicates 2 and 3 never do, and end with 7 and 8 live: 3 and 2 short
+PARTLY = four_replicates([[0, 10, 10, 10], [0, 5, 10, 10], [0, 4, 6, 7], [0, 2, 9, 8]])
+
+
+def test_a_target_some_replicates_reach_gives_their_days_and_the_others_shortfall():
+    row = milestones(PARTLY, {"s": {"days_to_plan_target": 10}}, {"s": 0.0}).iloc[0]
+
+    assert (row["status"], row["replicates_reached"], row["replicates"]) == ("partly reached", 2, 4)
+    assert (row["reached_day_mean"], row["reached_day_min"], row["reached_day_max"]) == (2.5, 2.0, 3.0)
+    assert (row["unreached_live_end_mean"], row["unreached_live_end_min"], row["unreached_live_end_max"]) == (
+        7.5,
+        7.0,
+        8.0,
+    )
+    assert (
+        row["unreached_shortfall_mean"],
+        row["unreached_shortfall_min"],
+        row["unreached_shortfall_max"],
+    ) == (
+        2.5,
+        2.0,
+        3.0,
+    )
+    assert np.isnan(row["days_mean"])  # the interval over every replicate needs every replicate
+
+
+def test_a_target_no_replicate_reaches_has_no_days_and_says_how_far_short_each_ends():
+    row = milestones(PARTLY, {"s": {"days_to_plan_target": 11}}, {"s": 0.0}).iloc[0]
+
+    assert (row["status"], row["replicates_reached"]) == ("not reached", 0)
+    assert np.isnan(row["reached_day_mean"]) and np.isnan(row["reached_day_min"])
+    # ends 10, 10, 7, 8 against 11: short 1, 1, 4, 3
+    assert (
+        row["unreached_shortfall_mean"],
+        row["unreached_shortfall_min"],
+        row["unreached_shortfall_max"],
+    ) == (
+        2.25,
+        1.0,
+        4.0,
+    )
+
+
+def test_a_target_every_replicate_reaches_has_no_shortfall_and_its_days_range():
+    row = milestones(PARTLY, {"s": {"days_to_plan_target": 4}}, {"s": 0.0}).iloc[0]
+
+    assert row["status"] == "reached"
+    # days 2, 2, 2 and 3 (live 2 on day 2 in the last replicate is short of 4)
+    assert (row["reached_day_mean"], row["reached_day_min"], row["reached_day_max"]) == (2.25, 2.0, 3.0)
+    assert row["reached_day_mean"] == row["days_mean"]
+    assert np.isnan(row["unreached_shortfall_mean"]) and np.isnan(row["unreached_live_end_max"])
+
+
+def test_the_run_says_how_many_reach_a_target_when_and_how_far_short_the_others_end():
+    from sim.cli import milestone_line
+
+    row = next(milestones(PARTLY, {"s": {"days_to_plan_target": 10}}, {"s": 0.0}).itertuples())
+    # live at the end over all four: (10 + 10 + 7 + 8) / 4 = 8.75
+    assert milestone_line(row) == (
+        "s: 10 care plans: reached by 2 of 4 replicates, first on day 2.5 (range 2-3); the other 2 end"
+        " with 7.5 (range 7-8) live, 2.5 (range 2-3) short of it; live at the end 9, started 0, ended 0"
+    )
+
+
+def test_the_run_says_when_no_replicate_reaches_a_target_and_how_far_short_they_end():
+    from sim.cli import milestone_line
+
+    row = next(milestones(PARTLY, {"s": {"days_to_plan_target": 11}}, {"s": 0.0}).itertuples())
+    assert milestone_line(row).startswith(
+        "s: 11 care plans: reached by none of 4 replicates, which end with 8.8 (range 7-10) live,"
+        " 2.2 (range 1-4) short of it;"
+    )
