@@ -22,6 +22,7 @@ from sim.summary import PER_1000  # noqa: E402
 
 SWEEP_OUTCOMES = {f"{metric}{PER_1000}": f"{label}, per 1,000 people" for metric, label in OUTCOMES.items()}
 # Okabe & Ito (2008), "Color Universal Design": told apart with any common colour-vision deficiency
+DODGE = 0.012  # each further series is shifted this share of the axis's span to the right
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
@@ -96,10 +97,12 @@ def sweep_figure(points: pd.DataFrame, keys: list[str], path: Path, save, paired
             values = list(dict.fromkeys(mine[column])) if len(mine) else []
             numeric = _numeric(values)
             position = {v: (v if numeric else i) for i, v in enumerate(values)}
+            span = (max(position.values()) - min(position.values())) if position else 0
+            dodge = DODGE * (span or 1)  # series side by side, so their whiskers do not hide each other
             others = [c for c in mine.columns if c.startswith("varied:") and c != column]
             group_by = ["of", *others]
             for n, (group, series) in enumerate(mine.groupby(group_by, dropna=False, sort=False)):
-                series = series.assign(x=series[column].map(position)).sort_values("x")
+                series = series.assign(x=series[column].map(position) + n * dodge).sort_values("x")
                 parts = [str(group[0])] + [
                     f"{c.removeprefix('varied:')}={_shown(v)}"
                     for c, v in zip(others, group[1:], strict=True)
