@@ -384,7 +384,7 @@ def _print_results(out, tasks, scenarios, reps, reached, extra) -> None:
 
 def _spread(mean: float, low: float, high: float) -> str:
     """A mean with its range over replicates, or the one value when they all agree."""
-    shown = f"{mean:,.0f}" if mean == round(mean) else f"{mean:,.1f}"
+    shown = f"{mean:,.1f}" if mean != round(mean) and abs(mean) < 100 else f"{mean:,.0f}"
     return shown if low == high else f"{shown} (range {low:,.0f}-{high:,.0f})"
 
 
