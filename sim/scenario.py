@@ -106,7 +106,7 @@ class SweepSpec(_Strict):
 
 
 class ScenarioFile(_Strict):
-    """What one file may say (anything may be inherited except the name)."""
+    """What one file may say (anything may be inherited except `OWN_FIELDS`)."""
 
     name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
