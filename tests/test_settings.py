@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, load_scenarios
 from sim.settings import parse_sets, resolve_key
 
 BASE = (
@@ -111,3 +111,11 @@ def test_the_same_key_twice_is_a_problem(base, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == ["command line: --set parameters.phb.uptake: sets what --set phb.uptake sets: give it once"]
+
+
+def test_a_setting_reaches_every_scenario_named(base, tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text("name: other\nextends: base.yaml\nparameters:\n  phb.uptake: 0.5\n")
+    settings, _ = parse_sets(["phb.uptake=0.3"])
+    scenarios = load_scenarios([base, other], settings)
+    assert [s.params.source_value("phb.uptake") for s in scenarios] == [0.3, 0.3]

@@ -4,6 +4,7 @@ named for what it varies, each paired with the baseline (common random numbers).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +48,34 @@ def test_a_grid_makes_every_combination_and_keeps_the_baseline(folder):
     )
     assert len(scenarios) == 1 + 3 * 2
     assert scenarios[0].name == "baseline" and scenarios[0].sweep is None
+
+
+@pytest.mark.parametrize("counts", [(1,), (4,), (2, 3), (2, 2, 3)])
+def test_the_number_of_points_is_the_product_of_the_value_counts(folder, counts):
+    keys = ["care_planning.target_plans", "phb.uptake", "start_day"]
+    values = {
+        "care_planning.target_plans": range(40, 80, 10),
+        "phb.uptake": (0.3, 0.5, 0.7),
+        "start_day": (0, 7, 14),
+    }
+    grid = [
+        f"{key}={','.join(str(v) for v in list(values[key])[:n])}"
+        for key, n in zip(keys, counts, strict=False)
+    ]
+    points = expanded(folder, ["baseline.yaml", "planned.yaml"], grid)[1:]
+    assert len(points) == math.prod(counts)
+    assert len({p.name for p in points}) == len(points)
+
+
+def test_the_command_lines_grid_replaces_a_files_axis_for_the_same_key(folder):
+    (folder / "gridded.yaml").write_text(
+        PLANNED.replace("planned", "gridded") + "grid:\n  phb.uptake: [0.3, 0.5]\n  start_day: [0, 7]\n"
+    )
+    points = expanded(folder, ["baseline.yaml", "gridded.yaml"], ["phb.uptake=0.9"])[1:]
+    assert [p.sweep["varied"] for p in points] == [
+        {"start_day": 0, "phb.uptake": 0.9},
+        {"start_day": 7, "phb.uptake": 0.9},
+    ]
 
 
 def test_points_are_named_for_what_they_vary_in_the_grids_order(folder):
