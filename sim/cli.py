@@ -11,9 +11,13 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.errors import InputError, Problem
 from sim.limits import MAX_HORIZON_DAYS, MAX_REPLICATES, MAX_SEED, MAX_WORKERS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_PROBLEM_LINES = 50  # a batch of broken files is fixed from the top; thousands of lines help nobody
@@ -117,7 +121,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    """Every parameter; costs with the figure as published, its price year and the uplift."""
+    """Every parameter; costs with the figure as published, its price year and the uplift. The
+    default table cuts long sources to fit a terminal; csv and markdown print every source and
+    note in full, for a paper's appendix or a spreadsheet (docs/references.md resolves the keys)."""
     import pandas as pd
 
     from sim.params import registry_table
@@ -127,24 +133,42 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "markdown":
-        uplift = f"uplift to {price_year()}"
-        print(f"| name | value | low | high | unit | price year | original | {uplift} | source |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for row in table.itertuples():
-            cost = f"{row.price_year} | {row.original:g} | {row.uplift:.6f}" if row.price_year else " |  | "
-            numbers = f"{row.value:g} | {row.low:g} | {row.high:g}"
-            print(f"| {row.name} | {numbers} | {row.unit} | {cost} | {row.source} |")
+        sys.stdout.write(_markdown(table, f"uplift to {price_year()}"))
     else:
         columns = ["name", "value", "low", "high", "unit", "price_year", "original", "uplift", "source"]
         shown = table[columns].astype({"original": object, "uplift": object})
         for column, fmt in (("original", "{:g}"), ("uplift", "{:.6f}")):
             shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in table[column]]
-        print(shown.to_string(index=False, max_colwidth=60, float_format="{:g}".format))
+        print(shown.to_string(index=False, max_colwidth=SOURCE_WIDTH, float_format="{:g}".format))
         print(
             f"\nCosts are in {price_year()} prices: value = original (as published, in its price year)"
             " x uplift (PSSRU HCHS/NHSCII index, sim/data/price_index.yaml)."
+            f"\nSources are cut at {SOURCE_WIDTH} characters here: `ipc-sim params --format markdown`"
+            " (or csv) prints them in full with their notes; each [key] is an entry of docs/references.md."
         )
     return EXIT_OK
+
+
+SOURCE_WIDTH = 60  # the default table's widest column, so that a row fits a wide terminal
+
+
+def _cell(value: object) -> str:
+    """A markdown table cell: a pipe inside the text is escaped and a line break is a space."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _markdown(table: pd.DataFrame, uplift: str) -> str:
+    """The registry as one GitHub-flavoured pipe table, every source and note in full."""
+    head = ["name", "value", "low", "high", "unit", "price year", "original", uplift, "source", "note"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in table.itertuples():
+        money = ["", "", ""]
+        if row.price_year:
+            money = [row.price_year, f"{row.original:.10g}", f"{row.uplift:.6f}"]
+        numbers = [f"{v:.10g}" for v in (row.value, row.low, row.high)]
+        cells = [row.name, *numbers, row.unit, *money, row.source, row.note]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _interrupt(signum: int, frame: object) -> None:
