@@ -1,7 +1,8 @@
 """Command line: `ipc-sim run | validate | report | params | calibrate | sensitivity`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
-field, no traceback, nothing written; 1 an unexpected failure.
+field, no traceback, nothing written; 1 an unexpected failure. A bare `ipc-sim` (no command) is a
+usage error: it prints the help, with examples, on stderr and exits 2.
 """
 
 from __future__ import annotations
@@ -39,8 +40,40 @@ def _bounded(name: str, value: int, problems: list[Problem], low: int, high: int
         problems.append(Problem("command line", f"--{name}", f"must be <= {high:,}, got {value:,}"))
 
 
+# Real commands on the shipped files, shown by `ipc-sim --help` (tests/test_cli_basics.py parses
+# every one with this parser and checks that the files it names exist in the checkout).
+EXAMPLES = """\
+examples:
+  ipc-sim validate scenarios/baseline.yaml scenarios/at_scale.yaml
+  ipc-sim run scenarios/baseline.yaml scenarios/at_scale.yaml --reps 20 --out outputs/my-run --report
+  ipc-sim report outputs/my-run
+  ipc-sim params --format markdown
+  ipc-sim calibrate calibration/stockton.yaml --out outputs/calibration
+  ipc-sim sensitivity calibration/sensitivity.yaml --out outputs/sensitivity
+
+`ipc-sim COMMAND --help` describes a command's options. The README explains the outputs;
+docs/references.md lists the sources behind every parameter.
+"""
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's), or 'unknown' from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ipc-sim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ipc-sim", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="ipc-sim",
+        description=__doc__.splitlines()[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ipc-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run scenarios x replicates and write the output contract")
@@ -466,6 +499,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # a bare `ipc-sim`: show what it can do, as a usage error
+        sys.stderr.write(build_parser().format_help())
+        return EXIT_BAD_INPUT
     try:
         args = build_parser().parse_args(argv)
         if args.command == "run" and args.workers > 1 and args.dask is None and not _run_problems(args):
