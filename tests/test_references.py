@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = ROOT / "docs" / "references.md"
 KEY = re.compile(r"\[([a-z][a-z0-9-]*)\]")  # `[0.323, 0.327]` (an interval) is not a key
 ENTRY = re.compile(r"^### \[([a-z][a-z0-9-]*)\]\s*$", re.MULTILINE)
-CONVENTIONS = ("assumption", "derived", "calibrated")
+CONVENTIONS = ("assumption", "derived", "calibrated", "lever-priors")  # ours, not publications
 
 
 def entries() -> dict[str, str]:

@@ -80,10 +80,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "unit": "share",
         "source": (
             "Volunteer schemes for older people, no reduction in emergency admissions or cost vs matched "
-            "controls (Georghiou 2016 [georghiou2016]); prior near zero. Default: none, that central "
-            "estimate. Range up to 0.4 for RVS Home from Hospital ([rvs-goinghome], observational: "
-            "readmissions 'half the national average'). A share cannot be adverse, and no controlled estimate"
-            " shows harm"
+            "controls (Georghiou 2016 [georghiou2016]); the lever prior [lever-priors] near zero. Default: "
+            "none, that central estimate. Range up to 0.4 for RVS Home from Hospital ([rvs-goinghome], "
+            "observational: readmissions 'half the national average'). A share cannot be adverse, and no "
+            "controlled estimate shows harm"
         ),
         "note": (
             "Share of an advocated inpatient's P1 discharges arranged with voluntary support instead of a "

@@ -136,10 +136,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 0.30,
         "unit": "share",
         "source": (
-            "Exley 2019 [exley2019]: A&E RR 0.944 (0.913-0.976) with no fall in admissions; prior on A&E -15%"
-            " to +10%. Range: none (a share cannot be adverse: Lloyd's [lloyd2018] rise in A&E is "
-            "crisis_rr's) to the prior's best, 15% of crises (0.30 x the 0.52 reach). Default [derived]: with"
-            " crisis_rr 1.03 the net effect on plan holders is A&E -1.7%, admissions -0.9% "
+            "Exley 2019 [exley2019]: A&E RR 0.944 (0.913-0.976) with no fall in admissions; the lever prior "
+            "on A&E [lever-priors] -15% to +10%. Range: none (a share cannot be adverse: Lloyd's [lloyd2018] "
+            "rise in A&E is crisis_rr's) to the prior's best, 15% of crises (0.30 x the 0.52 reach). Default "
+            "[derived]: with crisis_rr 1.03 the net effect on plan holders is A&E -1.7%, admissions -0.9% "
             "(care_planning_only at 4,000 people, 4 replicates, tests/lever_effects.py; set on the closed "
             "cohort, re-set on the open one), the prior's centres -2.5% and 0% (pooling Exley and Lloyd by "
             "inverse variance gives -3.9%)"
@@ -159,13 +159,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
             " Gravelle 2007 [gravelle2007]), ICP +9% (Roland 2012 [roland2012]), community-initiated +0.05 "
             "(-0.04 to 0.15; Huntley 2013 [huntley2013]), +0.05 per head (Steventon 2013 [steventon2013]), "
             "SMD -0.09 (-0.27 to 0.10; Stokes 2015 [stokes2015]); A&E +33% (16% to 54%; Lloyd 2018 "
-            "[lloyd2018]). Range: the controlled studies' prior's best, -10%, to a ratio at which plan "
+            "[lloyd2018]). Range: the best of the lever prior [lever-priors], -10%, to a ratio at which plan "
             "holders' A&E and admissions rise by Lloyd's +33% net of the plan's other channels (at 2.0 with "
             "no contingency: +32% and +34%, measured on the open cohort, 4 replicates), so every adverse "
             "point estimate is inside. Default [derived]: 1.03 offsets the plan's other channels "
-            "(contingency, activation, rehab) so that plan holders' net effects sit near the controlled "
-            "studies' prior's centre, admissions 0% and A&E -2.5% (measured -0.9% and -1.7%); the "
-            "meta-analyses straddle it"
+            "(contingency, activation, rehab) so that plan holders' net effects sit near the lever prior's "
+            "centre [lever-priors], admissions 0% and A&E -2.5% (measured -0.9% and -1.7%); the meta-analyses"
+            " straddle it"
         ),
         "note": (
             "Direct effect of co-ordination on a live plan holder's crisis hazard (A&E and admissions): "

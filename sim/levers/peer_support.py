@@ -71,10 +71,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "source": (
             "Volunteer schemes, no reduction in emergency admissions or cost vs matched controls (Georghiou "
             "2016 [georghiou2016]); community assets, no detectable hospital effect (Munford 2020 "
-            "[munford2020]); prior near zero. Default: no effect, their central estimate. Range up to a whole"
-            " PAM level (a member's crisis hazard x 0.88) for the COPD peer RCT's fewer visits during the "
-            "programme ([pcori-copd-peer], unquantified). No controlled estimate shows harm, and a boost "
-            "cannot lower activation"
+            "[munford2020]); the lever prior [lever-priors] near zero. Default: no effect, their central "
+            "estimate. Range up to a whole PAM level (a member's crisis hazard x 0.88) for the COPD peer "
+            "RCT's fewer visits during the programme ([pcori-copd-peer], unquantified). No controlled "
+            "estimate shows harm, and a boost cannot lower activation"
         ),
         "note": "PAM levels added while a member (fractional levels interpolate the activation RR)",
     },

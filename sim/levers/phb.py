@@ -167,7 +167,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "unit": "hazard ratio",
         "source": (
             "Forder 2012 [forder2012] (controlled pilot): no effect on EQ-5D, HbA1c, FEV1 or mortality, "
-            "care-related QoL up, lower indirect (inpatient) costs; the controlled studies' prior: "
+            "care-related QoL up, lower indirect (inpatient) costs; the lever prior [lever-priors]: "
             "cost-neutral with inpatient cost shifting to the budget. Default: no effect; no adverse "
             "controlled estimate exists, the range allows a little"
         ),
