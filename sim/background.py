@@ -73,7 +73,7 @@ def streams_for(p: ParamsView, catchment: int, eligible: int, cohort: int) -> li
             # admissions, but the ones that ask most for discharge places)
             p["crisis.winter_amplitude"],
             # The eligible people outside the cohort grow as the cohort does (the same
-            # projection, ev 8), so the hospital's load per cohort member does not depend on
+            # projection [stockton-jsna]), so the hospital's load per cohort member does not depend on
             # how much of the eligible population the cohort is.
             p["cohort.growth_rate"],
         ),

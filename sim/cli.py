@@ -1,7 +1,8 @@
 """Command line: `ipc-sim run | validate | report | params | calibrate | sensitivity`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
-field, no traceback, nothing written; 1 an unexpected failure.
+field, no traceback, nothing written; 1 an unexpected failure. A bare `ipc-sim` (no command) is a
+usage error: it prints the help, with examples, on stderr and exits 2.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.errors import InputError, Problem
 from sim.limits import MAX_HORIZON_DAYS, MAX_REPLICATES, MAX_SEED, MAX_WORKERS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_PROBLEM_LINES = 50  # a batch of broken files is fixed from the top; thousands of lines help nobody
@@ -35,8 +40,40 @@ def _bounded(name: str, value: int, problems: list[Problem], low: int, high: int
         problems.append(Problem("command line", f"--{name}", f"must be <= {high:,}, got {value:,}"))
 
 
+# Real commands on the shipped files, shown by `ipc-sim --help` (tests/test_cli_basics.py parses
+# every one with this parser and checks that the files it names exist in the checkout).
+EXAMPLES = """\
+examples:
+  ipc-sim validate scenarios/baseline.yaml scenarios/at_scale.yaml
+  ipc-sim run scenarios/baseline.yaml scenarios/at_scale.yaml --reps 20 --out outputs/my-run --report
+  ipc-sim report outputs/my-run
+  ipc-sim params --format markdown
+  ipc-sim calibrate calibration/stockton.yaml --out outputs/calibration
+  ipc-sim sensitivity calibration/sensitivity.yaml --out outputs/sensitivity
+
+`ipc-sim COMMAND --help` describes a command's options. The README explains the outputs;
+docs/references.md lists the sources behind every parameter.
+"""
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's), or 'unknown' from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ipc-sim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ipc-sim", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="ipc-sim",
+        description=__doc__.splitlines()[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ipc-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run scenarios x replicates and write the output contract")
@@ -159,7 +196,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    """Every parameter; costs with the figure as published, its price year and the uplift."""
+    """Every parameter; costs with the figure as published, its price year and the uplift. The
+    default table cuts long sources to fit a terminal; csv and markdown print every source and
+    note in full, for a paper's appendix or a spreadsheet (docs/references.md resolves the keys)."""
     import pandas as pd
 
     from sim.params import registry_table
@@ -169,24 +208,42 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "markdown":
-        uplift = f"uplift to {price_year()}"
-        print(f"| name | value | low | high | unit | price year | original | {uplift} | source |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for row in table.itertuples():
-            cost = f"{row.price_year} | {row.original:g} | {row.uplift:.6f}" if row.price_year else " |  | "
-            numbers = f"{row.value:g} | {row.low:g} | {row.high:g}"
-            print(f"| {row.name} | {numbers} | {row.unit} | {cost} | {row.source} |")
+        sys.stdout.write(_markdown(table, f"uplift to {price_year()}"))
     else:
         columns = ["name", "value", "low", "high", "unit", "price_year", "original", "uplift", "source"]
         shown = table[columns].astype({"original": object, "uplift": object})
         for column, fmt in (("original", "{:g}"), ("uplift", "{:.6f}")):
             shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in table[column]]
-        print(shown.to_string(index=False, max_colwidth=60, float_format="{:g}".format))
+        print(shown.to_string(index=False, max_colwidth=SOURCE_WIDTH, float_format="{:g}".format))
         print(
             f"\nCosts are in {price_year()} prices: value = original (as published, in its price year)"
             " x uplift (PSSRU HCHS/NHSCII index, sim/data/price_index.yaml)."
+            f"\nSources are cut at {SOURCE_WIDTH} characters here: `ipc-sim params --format markdown`"
+            " (or csv) prints them in full with their notes; each [key] is an entry of docs/references.md."
         )
     return EXIT_OK
+
+
+SOURCE_WIDTH = 60  # the default table's widest column, so that a row fits a wide terminal
+
+
+def _cell(value: object) -> str:
+    """A markdown table cell: a pipe inside the text is escaped and a line break is a space."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def _markdown(table: pd.DataFrame, uplift: str) -> str:
+    """The registry as one GitHub-flavoured pipe table, every source and note in full."""
+    head = ["name", "value", "low", "high", "unit", "price year", "original", uplift, "source", "note"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in table.itertuples():
+        money = ["", "", ""]
+        if row.price_year:
+            money = [row.price_year, f"{row.original:.10g}", f"{row.uplift:.6f}"]
+        numbers = [f"{v:.10g}" for v in (row.value, row.low, row.high)]
+        cells = [row.name, *numbers, row.unit, *money, row.source, row.note]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -514,6 +571,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # a bare `ipc-sim`: show what it can do, as a usage error
+        sys.stderr.write(build_parser().format_help())
+        return EXIT_BAD_INPUT
     try:
         args = build_parser().parse_args(argv)
         if args.command == "run" and args.workers > 1 and args.dask is None and not _run_problems(args):

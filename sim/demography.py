@@ -98,7 +98,7 @@ class Demography(Component):
 
     def observe(self, today: Today) -> None:
         """People leaving hospital alive after an emergency admission carry a raised death risk
-        that fades over months (ev 8): acute illness, not only frailty, predicts death."""
+        that fades over months [spcare2016]: acute illness, not only frailty, predicts death."""
         stays = today.stays
         self.people.death_excess[stays.person[stays.alive]] = self._after_admission
 

@@ -1,8 +1,9 @@
 """Crisis hazard: a stable part (who you are) times a transient part (an acute episode).
 
 The transient part is what makes people picked after a crisis use hospitals less afterwards
-with no intervention at all (regression to the mean, evidence.md 5b): an episode, started by
-a crisis or a discharge, raises the hazard and fades with a half-life.
+with no intervention at all (regression to the mean: [bottle2006] and the controlled studies in
+docs/references.md): an episode, started by a crisis or a discharge, raises the hazard and fades
+with a half-life.
 """
 
 from __future__ import annotations

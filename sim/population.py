@@ -154,7 +154,7 @@ def starting_size(size: int, params: Params | ParamsView, warm_up_days: int) -> 
 def entries_per_day(start: int, params: Params | ParamsView, start_day: int, end_day: int) -> np.ndarray:
     """Expected entries on each day from `start_day` to `end_day - 1`: growth of the projected
     cohort plus replacement of its deaths and of those who move away, all per person of the
-    projection (ev 8). The schedule is fixed before the run, so it is the same in every
+    projection [stockton-jsna]. The schedule is fixed before the run, so it is the same in every
     scenario and a person's id means the same person in each."""
     years = (np.arange(start_day, end_day) - start_day) / DAYS_PER_YEAR
     return start * _entry_rate(params) * (1.0 + params["cohort.growth_rate"]) ** years

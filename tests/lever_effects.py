@@ -1,5 +1,5 @@
 """The causal effect of care planning on its own plan holders, measured the way the controlled
-studies of evidence.md 5b measure it: each planned person's A&E attendances and emergency
+studies in docs/references.md measure it: each planned person's A&E attendances and emergency
 admissions from the day after their plan to the end of the run, against the same person over
 the same days in the paired baseline (same seed, same replicate, no levers). Plans that end
 (death, a care home) stay in the count, as in an intention-to-treat comparison.

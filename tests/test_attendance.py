@@ -18,7 +18,7 @@ from sim.units import HOURS_PER_DAY
 P = Params({})
 
 
-# --- the hour-of-day profile (ev 8: ~60% arrive 09:00-18:00, peak 10:00-12:00, trough 04:00-06:00)
+# --- the hour-of-day profile ([hscic-ae2013]: ~60% arrive 09:00-18:00, peak 10:00-12:00, trough 04:00-06:00)
 def test_the_profile_has_a_mean_of_one_over_the_day():
     assert hourly_profile(P).mean() == pytest.approx(1.0)
 
@@ -94,14 +94,14 @@ def test_a_fit_65_year_olds_medium_crisis_is_admitted_at_the_base_chance(people_
 
 
 def test_about_half_of_the_cohorts_attendances_end_in_admission():
-    """ev 3 and 8: 47% of attendances by people aged 65+ are admitted (HES 2015)."""
+    """[gilbert2017]: 47% of attendances by people aged 65+ are admitted (HES 2015)."""
     run = simulate(small_scenario(size=4000, days=120))
     share = run.daily["emergency_admissions"].sum() / run.daily["ae_attendances"].sum()
     assert share == pytest.approx(0.50, abs=0.06)
 
 
 def test_averting_low_acuity_crises_cuts_attendances_more_than_admissions():
-    """Controlled studies (ev 5b) found A&E attendances fall without admissions falling as
+    """Controlled studies ([exley2019]) found A&E attendances fall without admissions falling as
     much: the crises a care plan's contingency averts are mostly ones that would have gone
     home from A&E, so admissions avoided per attendance avoided are well below the cohort's
     usual share of attendances admitted."""

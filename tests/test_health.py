@@ -57,7 +57,7 @@ def test_an_acute_episode_fades_with_its_half_life() -> None:
 
 
 def test_a_caseload_picked_after_a_crisis_uses_hospitals_less_afterwards_with_no_intervention() -> None:
-    """Regression to the mean (evidence.md 5b): the before/after fall the site would see."""
+    """Regression to the mean ([bottle2006], docs/references.md): the before/after fall the site would see."""
     people, params, health = cohort()
     window = 90
     for day in range(window):

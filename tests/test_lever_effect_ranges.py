@@ -1,6 +1,6 @@
 """Lever effect ranges come from the controlled evidence, harm included (issue 10 item 5).
 
-The oracle is the published figures, typed here from evidence.md section 5b (and 5 for PHBs),
+The oracle is the published figures, typed here from the controlled studies in docs/references.md,
 never read from the registry: each effect's range must contain them, the scenario checks must
 accept them, and a paired run at an adverse setting must raise the outcome it names."""
 
@@ -16,7 +16,7 @@ from sim.cli import main
 from sim.params import REGISTRY
 from sim.scenario import load_scenario
 
-# evidence.md 5b, as relative effects (1 = no effect) on emergency admissions and A&E
+# controlled studies (docs/references.md), relative effects (1 = no effect) on emergency admissions and A&E
 EVERCARE_ADMISSIONS = (1.165, 0.943, 1.387)  # Gravelle 2007: +16.5% (-5.7% to +38.7%)
 ICP_ADMISSIONS = 1.09  # Roland 2012: +9% vs matched controls
 LLOYD_AE = (1.33, 1.16, 1.54)  # Lloyd 2018: +33% (16% to 54%)

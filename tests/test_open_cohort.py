@@ -1,8 +1,8 @@
 """The open cohort over years: who joins, who leaves, and that a 5-year baseline stays Stockton.
 
 Oracles: the entry schedule's closed form, the published growth of Stockton's 65+ population
-(ev 8), the start mix the cohort is drawn from (ev 1-3), death after an emergency admission
-at 70+ (ev 8) and the persistence of high use (Bottle 2006, ev 5b).
+[stockton-jsna], the start mix the cohort is drawn from, death after an emergency admission
+at 70+ [spcare2016] and the persistence of high use [bottle2006] (keys of docs/references.md).
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ def test_death_after_an_emergency_admission_at_70_plus_follows_the_london_figure
     since = died[people] - np.array([first[p] for p in people])
     old = model.people.age[people] - YEARS >= 70  # age at admission (ages are at the end)
     quarters = [np.mean((since[old] >= a) & (since[old] < a + 91.25)) for a in (0, 91.25, 182.5, 273.75)]
-    # BMJ Support Palliat Care 2016 (ev 8): 12.7%, 4.8%, 3.0%, 1.9% a quarter, 22.4% a year.
+    # BMJ Support Palliat Care 2016 [spcare2016]: 12.7%, 4.8%, 3.0%, 1.9% a quarter, 22.4% a year.
     assert quarters[0] == pytest.approx(0.127, abs=0.02)
     assert quarters[1] == pytest.approx(0.048, abs=0.015)
     assert sum(quarters) == pytest.approx(0.224, abs=0.04)
@@ -219,7 +219,7 @@ def test_death_after_an_emergency_admission_at_70_plus_follows_the_london_figure
 
 
 def test_surviving_emergency_patients_readmit_as_bottle_found(five_years):
-    """Bottle 2006 (ev 5b): 9.8% of surviving emergency patients (all ages) had 2+ further
+    """Bottle 2006 [bottle2006]: 9.8% of surviving emergency patients (all ages) had 2+ further
     emergency admissions within a year. This older, multimorbid cohort should sit at or above
     the all-ages figure, and below twice it."""
     _, _, _, admitted_on, discharged_on, _, _ = five_years
@@ -244,7 +244,7 @@ def test_surviving_emergency_patients_readmit_as_bottle_found(five_years):
 
 def test_high_use_falls_back_towards_everyone_elses(five_years):
     """People with 2+ admissions in year 1 admit far less in year 2 with no intervention
-    (regression to the mean, ev 5b), and the gap keeps closing."""
+    (regression to the mean, [bottle2006]), and the gap keeps closing."""
     _, daily, admissions, _, _, died, _ = five_years
     high = admissions[0] >= 2
     others = (admissions[0] < 2) & (died > 0)

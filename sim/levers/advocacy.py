@@ -4,7 +4,7 @@ Advocates (Mesa agents) hold a limited caseload. They take on people being offer
 a budget, and inpatients whose discharge needs arranging. While someone has an advocate,
 plan and budget uptake rise, budget set-up is shorter, and some home-support discharges are
 arranged with voluntary support instead of waiting for a council package. The evidence is
-weak (evidence.md 5, 5b), so every effect has a range that includes no effect.
+weak (docs/references.md), so every effect has a range that includes no effect.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 15,
         "high": 37.5,
         "unit": "hours per week",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Hours an advocate or broker works with people each week",
     },
     "advocacy.hours_per_case": {
@@ -40,7 +40,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 16,
         "unit": "staff hours",
         "positive": True,
-        "source": "assumption: no advocacy workload figure in ev",
+        "source": "[assumption] no advocacy workload figure in our sources",
         "note": "Advocate hours per person supported",
     },
     "advocacy.case_weeks": {
@@ -48,7 +48,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 4,
         "high": 16,
         "unit": "weeks",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "How long a person keeps their advocate",
     },
     "advocacy.uptake_rr": {
@@ -57,8 +57,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 1.5,
         "unit": "multiplier",
         "source": (
-            "assumption: weak evidence (ev 5 'any quantitative effect of advocacy' not found); centred near "
-            "no effect"
+            "[assumption] weak evidence (no quantitative effect of advocacy found in public sources); centred"
+            " near no effect"
         ),
         "note": "Multiplier on plan acceptance and PHB uptake for people with an advocate (capped at 1)",
     },
@@ -67,7 +67,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.5,
         "high": 1.0,
         "unit": "multiplier",
-        "source": "assumption: brokerage shortens PHB set-up (briefing 4.3: People Hub brokerage support)",
+        "source": (
+            "[assumption] brokerage shortens PHB set-up (briefing 4.3 [stockton2017]: People Hub brokerage "
+            "support)"
+        ),
         "note": "PHB set-up time multiplier for people with an advocate or broker",
     },
     "advocacy.discharge_divert_share": {
@@ -76,10 +79,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 0.4,
         "unit": "share",
         "source": (
-            "ev 5b: volunteer schemes for older people, no reduction in emergency admissions or cost vs "
-            "matched controls (Georghiou 2016); prior near zero. Default: none, that central estimate. Range "
-            "up to 0.4 for RVS Home from Hospital (ev 5, observational: readmissions 'half the national "
-            "average'). A share cannot be adverse, and no controlled estimate shows harm"
+            "Volunteer schemes for older people, no reduction in emergency admissions or cost vs matched "
+            "controls (Georghiou 2016 [georghiou2016]); the lever prior [lever-priors] near zero. Default: "
+            "none, that central estimate. Range up to 0.4 for RVS Home from Hospital ([rvs-goinghome], "
+            "observational: readmissions 'half the national average'). A share cannot be adverse, and no "
+            "controlled estimate shows harm"
         ),
         "note": (
             "Share of an advocated inpatient's P1 discharges arranged with voluntary support instead of a "
@@ -93,7 +97,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "price_year": "2013/14",
         "unit": "GBP per hour",
         "source": (
-            "New Economy UCD (ev 2): social worker hour as proxy for an advocate or broker, 2013-14 prices"
+            "New Economy UCD [neweconomy-ucd]: social worker hour as proxy for an advocate or broker, 2013-14"
+            " prices"
         ),
         "note": "Cost of an hour of advocacy or brokerage",
     },

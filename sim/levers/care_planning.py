@@ -14,7 +14,7 @@ live plans plus the referrals in hand (accepted, not yet written) back up to the
 The lever also measures its caseload the way the site did: A&E attendances and one-day
 admissions in the quarter before each plan against the quarter after. That before/after
 figure includes regression to the mean and is reported beside, never instead of, the
-paired causal effect against the baseline (evidence.md 5b).
+paired causal effect against the baseline (docs/references.md).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 15,
         "high": 37.5,
         "unit": "hours per week",
-        "source": "assumption: co-ordinator hours are not published (ev 'Figures not found')",
+        "source": "[assumption] co-ordinator hours are not published (not found in public sources)",
         "note": "Hours a GP care co-ordinator spends on plans and reviews each week",
     },
     "care_planning.hours_per_plan": {
@@ -66,8 +66,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 10,
         "unit": "staff hours",
         "source": (
-            "assumption: hours per plan not published (ev 'Figures not found'); checked against ~300 plans "
-            "in 100 days (briefing 10.6)"
+            "[assumption] hours per plan not published (not found in public sources); checked against ~300 "
+            "plans in 100 days (briefing 10.6 [stockton2017])"
         ),
         "note": "Co-ordinator time to complete one personalised care and support plan",
     },
@@ -76,7 +76,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.5,
         "high": 3,
         "unit": "staff hours",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Co-ordinator time for one plan review",
     },
     "care_planning.review_weeks": {
@@ -84,7 +84,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 12,
         "high": 52,
         "unit": "weeks",
-        "source": "assumption: plans reviewed about twice a year",
+        "source": "[assumption] plans reviewed about twice a year",
         "note": "Interval between reviews of a plan",
     },
     "care_planning.referrals_per_coordinator_week": {
@@ -93,8 +93,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 15,
         "unit": "per week",
         "source": (
-            "assumption: identification rate of practices and MDTs (briefing 10.6: over 40 MDT meetings in "
-            "100 days)"
+            "[assumption] identification rate of practices and MDTs (briefing 10.6 [stockton2017]: over 40 "
+            "MDT meetings in 100 days)"
         ),
         "note": "People each co-ordinator's practices identify and refer per week",
     },
@@ -103,7 +103,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.6,
         "high": 0.95,
         "unit": "probability",
-        "source": "assumption: no acceptance figure in ev",
+        "source": "[assumption] no acceptance figure in our sources",
         "note": "Chance a referred person takes up care planning",
     },
     "care_planning.activation_gain": {
@@ -112,9 +112,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 0.5,
         "unit": "probability",
         "source": (
-            "assumption: no controlled estimate of plans raising activation (ev 5b); PAM links are "
-            "cross-sectional (ev 5 caveats). A probability cannot be adverse: co-ordination's harm is "
-            "crisis_rr's"
+            "[assumption] no controlled estimate of plans raising activation in the controlled studies; PAM "
+            "links are cross-sectional [barker2018]. A probability cannot be adverse: co-ordination's harm is"
+            " crisis_rr's"
         ),
         "note": "Chance a completed plan raises the person's PAM level by one (levels 1-3)",
     },
@@ -124,8 +124,9 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 0.6,
         "unit": "multiplier",
         "source": (
-            "assumption: controlled studies find A&E falls without admission falls (ev 5b: Exley 2019 A&E RR "
-            "0.944, no fall in admissions): contingency mostly averts attendances that would not be admitted"
+            "[assumption] controlled studies find A&E falls without admission falls (Exley 2019 [exley2019]: "
+            "A&E RR 0.944, no fall in admissions): contingency mostly averts attendances that would not be "
+            "admitted"
         ),
         "note": "Contingency's reach for a medium-acuity crisis, relative to a low one (high-acuity: none)",
     },
@@ -135,13 +136,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 0.30,
         "unit": "share",
         "source": (
-            "ev 5b: Exley 2019 A&E RR 0.944 (0.913-0.976) with no fall in admissions; prior on A&E -15% to "
-            "+10%. Range: none (a share cannot be adverse: Lloyd's rise in A&E is crisis_rr's) to the "
-            "prior's best, 15% of crises (0.30 x the 0.52 reach). Default [derived]: with crisis_rr 1.03 "
-            "the net effect on plan holders is A&E -1.7%, admissions -0.9% (care_planning_only at 4,000 "
-            "people, 4 replicates, tests/lever_effects.py; set on the closed cohort, re-set on the open one)"
-            ", the prior's centres -2.5% and 0% (pooling Exley and Lloyd "
-            "by inverse variance gives -3.9%)"
+            "Exley 2019 [exley2019]: A&E RR 0.944 (0.913-0.976) with no fall in admissions; the lever prior "
+            "on A&E [lever-priors] -15% to +10%. Range: none (a share cannot be adverse: Lloyd's [lloyd2018] "
+            "rise in A&E is crisis_rr's) to the prior's best, 15% of crises (0.30 x the 0.52 reach). Default "
+            "[derived]: with crisis_rr 1.03 the net effect on plan holders is A&E -1.7%, admissions -0.9% "
+            "(care_planning_only at 4,000 people, 4 replicates, tests/lever_effects.py; set on the closed "
+            "cohort, re-set on the open one), the prior's centres -2.5% and 0% (pooling Exley and Lloyd by "
+            "inverse variance gives -3.9%)"
         ),
         "note": (
             "Share of a plan holder's low-acuity crises managed at home through the plan's contingency "
@@ -154,15 +155,17 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 2.0,
         "unit": "hazard ratio",
         "source": (
-            "ev 5b, controlled studies of care co-ordination: emergency admissions Evercare +16.5% (-5.7% to "
-            "+38.7%; Gravelle 2007), ICP +9% (Roland 2012), community-initiated +0.05 (-0.04 to 0.15; "
-            "Huntley 2013), +0.05 per head (Steventon 2013), SMD -0.09 (-0.27 to 0.10; Stokes 2015); A&E "
-            "+33% (16% to 54%; Lloyd 2018). Range: the 5b prior's best, -10%, to a ratio at which plan "
+            "Controlled studies of care co-ordination: emergency admissions Evercare +16.5% (-5.7% to +38.7%;"
+            " Gravelle 2007 [gravelle2007]), ICP +9% (Roland 2012 [roland2012]), community-initiated +0.05 "
+            "(-0.04 to 0.15; Huntley 2013 [huntley2013]), +0.05 per head (Steventon 2013 [steventon2013]), "
+            "SMD -0.09 (-0.27 to 0.10; Stokes 2015 [stokes2015]); A&E +33% (16% to 54%; Lloyd 2018 "
+            "[lloyd2018]). Range: the best of the lever prior [lever-priors], -10%, to a ratio at which plan "
             "holders' A&E and admissions rise by Lloyd's +33% net of the plan's other channels (at 2.0 with "
             "no contingency: +32% and +34%, measured on the open cohort, 4 replicates), so every adverse "
             "point estimate is inside. Default [derived]: 1.03 offsets the plan's other channels "
-            "(contingency, activation, rehab) so that plan holders' net effects sit near the 5b prior's "
-            "centre, admissions 0% and A&E -2.5% (measured -0.9% and -1.7%); the meta-analyses straddle it"
+            "(contingency, activation, rehab) so that plan holders' net effects sit near the lever prior's "
+            "centre [lever-priors], admissions 0% and A&E -2.5% (measured -0.9% and -1.7%); the meta-analyses"
+            " straddle it"
         ),
         "note": (
             "Direct effect of co-ordination on a live plan holder's crisis hazard (A&E and admissions): "
@@ -177,8 +180,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 1.8,
         "unit": "hazard ratio",
         "source": (
-            "Stockton IPC blog (seed): '50% increase in the number of people who have attended pulmonary "
-            "rehab' (a before/after claim; no controlled estimate in ev 5b)"
+            "Stockton IPC blog [stockton-blog]: '50% increase in the number of people who have attended "
+            "pulmonary rehab' (a before/after claim; no controlled estimate found)"
         ),
         "note": "Multiplier on the pulmonary-rehab start rate for plan holders with COPD",
     },
@@ -187,7 +190,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 2.0,
         "unit": "multiplier",
-        "source": "assumption: risk tools weigh recent admissions heavily (ev 7: Leeds West top 2% on eFI)",
+        "source": (
+            "[assumption] risk tools weigh recent admissions heavily (Leeds West top 2% on eFI "
+            "[improvementacademy])"
+        ),
         "note": (
             "Weight of recent hospital use (log scale) in the highest_risk score, beside conditions and "
             "frailty"
@@ -199,7 +205,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 365,
         "unit": "days",
         "positive": True,
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "How fast an attendance or admission stops counting as 'recent use' in the risk score",
     },
     "care_planning.post_discharge_window_days": {
@@ -207,7 +213,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 7,
         "high": 90,
         "unit": "days",
-        "source": "assumption: NHS 30-day readmission window",
+        "source": "[assumption] NHS 30-day readmission window",
         "note": "post_discharge targeting offers plans to people discharged within this many days",
     },
     "peer_support.referral_share": {
@@ -215,7 +221,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.1,
         "high": 0.6,
         "unit": "probability",
-        "source": "briefing 10.6: over 100 referrals to community groups alongside ~300 plans in 100 days",
+        "source": (
+            "briefing 10.6 [stockton2017]: over 100 referrals to community groups alongside ~300 plans in 100"
+            " days"
+        ),
         "note": "Chance a newly completed plan refers the person to a community group",
     },
     "costs.coordinator_hour": {
@@ -225,8 +234,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "price_year": "2013/14",
         "unit": "GBP per hour",
         "source": (
-            "New Economy UCD (ev 2): social worker GBP 40/hour; GBP 55 per hour of client-related work "
-            "(proxy), 2013-14 prices"
+            "New Economy UCD [neweconomy-ucd]: social worker GBP 40/hour; GBP 55 per hour of client-related "
+            "work (proxy), 2013-14 prices"
         ),
         "note": "Cost of an hour of GP care co-ordinator time",
     },

@@ -4,7 +4,7 @@ Groups (Mesa agents) serve the practices assigned to them. People join from co-o
 referrals, from practice and self referral, and when a member invites one of their network
 ties. Membership raises activation (a fractional PAM boost) and the boost fades after
 someone leaves: the COPD peer trial saw fewer visits during the programme and none at nine
-months, and volunteer schemes show no fall in admissions (evidence.md 5, 5b).
+months, and volunteer schemes show no fall in admissions (docs/references.md).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 12,
         "unit": "count",
         "kind": "int",
-        "source": "EPP format (ev 7): 'between 8 and 12 people'",
+        "source": "EPP format [epp]: 'between 8 and 12 people'",
         "note": "Places in a peer support group",
     },
     "peer_support.membership_weeks": {
@@ -44,7 +44,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 6,
         "high": 52,
         "unit": "weeks",
-        "source": "assumption: EPP runs 6 weekly sessions; COPD RCT ran 8 gatherings (ev 7)",
+        "source": "[assumption] EPP runs 6 weekly sessions; COPD RCT ran 8 gatherings [pcori-copd-peer]",
         "note": "How long a member stays in a group",
     },
     "peer_support.invite_rate": {
@@ -52,7 +52,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 2.0,
         "unit": "per person-year",
-        "source": "assumption: recruitment through neighbourhood and practice ties (design.md)",
+        "source": "[assumption] recruitment through neighbourhood and practice ties (the project's design)",
         "note": "Rate at which each member invites one of their network peers",
     },
     "peer_support.join_probability": {
@@ -60,7 +60,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.1,
         "high": 0.6,
         "unit": "probability",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Chance a referred or invited person joins when a place is free",
     },
     "peer_support.activation_boost": {
@@ -69,11 +69,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 1.0,
         "unit": "multiplier",
         "source": (
-            "ev 5b: volunteer schemes, no reduction in emergency admissions or cost vs matched controls "
-            "(Georghiou 2016); community assets, no detectable hospital effect (Munford 2020); prior near "
-            "zero. Default: no effect, their central estimate. Range up to a whole PAM level (a member's "
-            "crisis hazard x 0.88) for the COPD peer RCT's fewer visits during the programme (ev 5, "
-            "unquantified). No controlled estimate shows harm, and a boost cannot lower activation"
+            "Volunteer schemes, no reduction in emergency admissions or cost vs matched controls (Georghiou "
+            "2016 [georghiou2016]); community assets, no detectable hospital effect (Munford 2020 "
+            "[munford2020]); the lever prior [lever-priors] near zero. Default: no effect, their central "
+            "estimate. Range up to a whole PAM level (a member's crisis hazard x 0.88) for the COPD peer "
+            "RCT's fewer visits during the programme ([pcori-copd-peer], unquantified). No controlled "
+            "estimate shows harm, and a boost cannot lower activation"
         ),
         "note": "PAM levels added while a member (fractional levels interpolate the activation RR)",
     },
@@ -83,7 +84,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 270,
         "unit": "days",
         "positive": True,
-        "source": "COPD peer RCT (ev 5): fewer visits during the programme, none at 9 months",
+        "source": "COPD peer RCT [pcori-copd-peer]: fewer visits during the programme, none at 9 months",
         "note": "Half-life of the activation boost after someone leaves",
     },
     "peer_support.cost_per_group_week": {
@@ -92,7 +93,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 250,
         "price_year": "unknown",
         "unit": "GBP per week",
-        "source": "assumption, price year unknown: a 2.5-hour facilitated session (ev 7 EPP) with room hire",
+        "source": "[assumption] price year unknown: a 2.5-hour facilitated session [epp] with room hire",
         "note": "Running cost of one group for one week",
     },
     "peer_support.self_referrals_per_group_week": {
@@ -101,8 +102,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 2.0,
         "unit": "per week",
         "source": (
-            "assumption: GP and self referral to VCSE groups (briefing 5: peer support groups developed with "
-            "VCSE organisations)"
+            "[assumption] GP and self referral to VCSE groups (briefing 5 [stockton2017]: peer support groups"
+            " developed with VCSE organisations)"
         ),
         "note": (
             "Referrals each group receives from practices and the community, besides co-ordinators and "

@@ -11,7 +11,7 @@ Advocacy raises uptake for the people it serves and brokerage shortens set-up. S
 carer respite (which lowers carer strain), personal assistants (holders go home without
 waiting for a council package) and activity. A share of spending replaces NHS-funded services
 and is set against `cost_nhs`, so cost by payer stays honest: PHBs were cost-neutral overall
-in the national pilot (evidence.md 5).
+in the national pilot [forder2012] (docs/references.md).
 """
 
 from __future__ import annotations
@@ -53,7 +53,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.2,
         "high": 0.8,
         "unit": "probability",
-        "source": "assumption: no uptake figure in ev (national PHBs rose from ~4,700 to 54,000, ev 6)",
+        "source": (
+            "[assumption] no local uptake figure found (national PHBs rose from ~4,700 to 54,000 [nhse-phb]; "
+            "nearly 16,000 in 2017 [sanderson2017])"
+        ),
         "note": "Chance an eligible plan holder offered a budget takes it",
     },
     "phb.setup_days": {
@@ -62,7 +65,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 84,
         "unit": "days",
         "source": (
-            "HSJ PHB pilot (ev 7): adding a supplier 'can take up to six to eight weeks' (anecdote only)"
+            "HSJ on the PHB pilot [hsj-phbpilot]: adding a supplier 'can take up to six to eight weeks' "
+            "(anecdote only)"
         ),
         "note": "Mean time from accepting a budget to the first payment (gamma, shape below)",
     },
@@ -72,7 +76,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 10,
         "unit": "count",
         "positive": True,
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Gamma shape of set-up times",
     },
     "phb.budget_mean": {
@@ -82,7 +86,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 10000,
         "unit": "GBP per year",
         "positive": True,
-        "source": "assumption: mean non-CHC PHB size not published (ev 'Figures not found')",
+        "source": "[assumption] mean non-CHC PHB size not published (not found in public sources)",
         "note": "Mean annual budget (lognormal across holders)",
     },
     "phb.budget_cv": {
@@ -90,7 +94,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.3,
         "high": 1.0,
         "unit": "multiplier",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Coefficient of variation of budget sizes",
     },
     "phb.share_respite": {
@@ -98,7 +102,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 0.6,
         "unit": "share",
-        "source": "assumption: Forder 2012 (ev 5) — PHBs spent on flexible support incl. carers",
+        "source": "[assumption] Forder 2012 [forder2012] — PHBs spent on flexible support incl. carers",
         "note": "Share of the budget spent on carer respite (holders with a carer)",
     },
     "phb.share_personal_assistant": {
@@ -106,7 +110,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 0.7,
         "unit": "share",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": (
             "Share spent on personal assistants; holders with one go home without waiting for a council "
             "package"
@@ -117,7 +121,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 0.5,
         "unit": "share",
-        "source": "assumption",
+        "source": "[assumption]",
         "note": "Share spent on activity, exercise and other support; the three shares sum to 1",
     },
     "phb.respite_hour_cost": {
@@ -127,7 +131,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 18.93,
         "unit": "GBP per hour",
         "positive": True,
-        "source": "UKHCA 2018 (ev 2): GBP 16.12 an hour (home care price as the respite price)",
+        "source": "UKHCA 2018 [ukhca2018]: GBP 16.12 an hour (home care price as the respite price)",
         "note": "Turns respite spending into hours of relief for the carer",
     },
     "phb.p1_bypass_share": {
@@ -135,7 +139,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "low": 0.0,
         "high": 1.0,
         "unit": "share",
-        "source": "assumption: pre-arranged support lets holders go home sooner (issue 3; no figure in ev)",
+        "source": "[assumption] pre-arranged support lets holders go home sooner (issue 3; no figure found)",
         "note": "Share of a holder-with-PA's P1 discharges that need no council package (go home on P0)",
     },
     "phb.displaced_nhs_share": {
@@ -144,10 +148,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 1.2,
         "unit": "multiplier",
         "source": (
-            "a prior, not an estimate. Forder 2012 (ev 5): PHBs cost-neutral overall, 'lower indirect costs "
-            "... higher direct costs'; CHC PHBs cost 17% below the packages they replace (HFMA 2019, ev 2), "
-            "so up to 1 / 0.83 = 1.2 [derived]; 0 if the budget buys only new support; briefing 8: funds "
-            "released from the respiratory contract"
+            "a prior, not an estimate. Forder 2012 [forder2012]: PHBs cost-neutral overall, 'lower indirect "
+            "costs ... higher direct costs'; CHC PHBs cost 17% below the packages they replace (HFMA 2019 "
+            "[hfma2019]), so up to 1 / 0.83 = 1.2 [derived]; 0 if the budget buys only new support; briefing "
+            "8 [stockton2017]: funds released from the respiratory contract"
         ),
         "note": (
             "GBP of NHS-funded services each GBP of PHB spend replaces, set against cost_nhs (a ratio: 1 "
@@ -162,10 +166,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "high": 1.05,
         "unit": "hazard ratio",
         "source": (
-            "Forder 2012 (ev 5, controlled pilot): no effect on EQ-5D, HbA1c, FEV1 or mortality, "
-            "care-related QoL up, lower indirect (inpatient) costs; ev 5b prior: cost-neutral with inpatient "
-            "cost shifting to the budget. Default: no effect; no adverse controlled estimate exists, the "
-            "range allows a little"
+            "Forder 2012 [forder2012] (controlled pilot): no effect on EQ-5D, HbA1c, FEV1 or mortality, "
+            "care-related QoL up, lower indirect (inpatient) costs; the lever prior [lever-priors]: "
+            "cost-neutral with inpatient cost shifting to the budget. Default: no effect; no adverse "
+            "controlled estimate exists, the range allows a little"
         ),
         "note": (
             "Direct effect of holding a budget on the crisis hazard (none by default; respite and discharge "
