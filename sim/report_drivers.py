@@ -100,6 +100,18 @@ def waterfall_section(table: pd.DataFrame, path: Path, save) -> str:
     )
 
 
+def _basis(morris: pd.DataFrame) -> str:
+    """What the analysis's parameters moved over: the priors, or a posterior and the priors."""
+    column = morris["distribution"] if "distribution" in morris else pd.Series("prior", index=morris.index)
+    n = morris.loc[column == "posterior", "parameter"].nunique()
+    if n == 0:
+        return "over the priors"
+    return (
+        f"over the calibrated posterior for the {n} parameters marked (posterior) and the priors "
+        "for the rest, as the projection draws them"
+    )
+
+
 def drivers_section(morris: pd.DataFrame, sobol: pd.DataFrame) -> str:
     """Each outcome's top drivers by Morris mu*, with Sobol indices where they were computed."""
     if morris.empty:
@@ -116,15 +128,17 @@ def drivers_section(morris: pd.DataFrame, sobol: pd.DataFrame) -> str:
             s = st.get((metric, r.parameter))
             sobol_cell = f"{s.ST:.2f} ± {s.ST_conf:.2f}" if s is not None else "–"
             noise = "" if bool(r.above_noise) else " (within noise)"
+            over = " (posterior)" if getattr(r, "distribution", "prior") == "posterior" else ""
             rows.append(
                 f"<tr><td>{html.escape(label) if rank == 1 else ''}</td><td>{rank}</td>"
-                f"<td>{html.escape(r.parameter)}</td><td>{_number(r.mu_star)} ± {_number(r.mu_star_conf)}"
+                f"<td>{html.escape(r.parameter)}{over}</td>"
+                f"<td>{_number(r.mu_star)} ± {_number(r.mu_star_conf)}"
                 f"{noise}</td><td>{sobol_cell}</td></tr>"
             )
     return (
         '<p class="note">How much each uncertain parameter moves the at-scale effect, from a '
-        "global sensitivity analysis over the priors (<code>ipc-sim sensitivity</code>): Morris "
-        "mu* is the mean absolute change in the effect as the parameter crosses its prior; the "
+        f"global sensitivity analysis {_basis(morris)} (<code>ipc-sim sensitivity</code>): Morris "
+        "mu* is the mean absolute change in the effect as the parameter crosses its distribution; the "
         "Sobol total index (ST) is the share of the effect's variance the parameter accounts for, "
         "interactions included, among the parameters taken on to Sobol. An index below the noise "
         "floor (the Monte Carlo noise of one point) cannot be told from noise.</p>"

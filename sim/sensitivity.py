@@ -444,4 +444,17 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
         tables[kept] = table
     if problems:
         raise InputError(problems)
+    morris = tables["sensitivity_morris.csv"]
+    morris["distribution"] = _distributions(Path(folder), morris)
     return tables
+
+
+def _distributions(folder: Path, morris: pd.DataFrame) -> pd.Series:
+    """Which distribution each parameter crossed: `posterior` for those the analysis's record
+    lists under over_posterior, else `prior` (an analysis from before posteriors moved every
+    parameter over its prior)."""
+    try:
+        over = set(json.loads((folder / "sensitivity.json").read_text()).get("over_posterior", []))
+    except (OSError, ValueError):
+        over = set()
+    return morris["parameter"].map(lambda n: "posterior" if n in over else "prior")

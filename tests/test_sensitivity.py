@@ -187,3 +187,18 @@ def test_a_posterior_parameter_without_a_prior_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "posterior" in err and "ae.admit_base has no prior" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_reads_which_parameters_an_analysis_moved_over_a_posterior(analysed, tmp_path):
+    from sim.sensitivity import read_tables
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("morris.csv", "sobol.csv"):
+        (copy / name).write_text((analysed / name).read_text())
+    record = json.loads((analysed / "sensitivity.json").read_text())
+    (copy / "sensitivity.json").write_text(json.dumps({**record, "over_posterior": [RISK]}))
+
+    morris = read_tables(copy)["sensitivity_morris.csv"]
+    assert set(morris.loc[morris["distribution"] == "posterior", "parameter"]) == {RISK}
+    assert set(read_tables(analysed)["sensitivity_morris.csv"]["distribution"]) == {"prior"}
