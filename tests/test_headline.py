@@ -208,3 +208,30 @@ def test_percent_of_a_zero_baseline_is_not_a_number():
     c = Change("x", "X", "x", Triple(0, 0, 0), Triple(5, 4, 6), Triple(5, 4, 6))
 
     assert math.isnan(c.percent.mean)
+
+
+# --- numbers for people (sim/number_format.py) ------------------------------------------------
+
+
+def test_numbers_never_show_exponents_and_get_thousands_separators():
+    from sim.number_format import number, parameter_value
+
+    assert parameter_value(11990.0) == "11,990"  # once printed as 1.199e+04
+    assert parameter_value(0.000012) == "0.000012"
+    assert number(1234567.8) == "1,234,568"
+
+
+def test_a_value_that_rounds_to_zero_is_zero_not_minus_zero():
+    from sim.number_format import interval, number
+
+    assert number(-0.04, 1) == "0"
+    assert interval(-0.01, -0.04, 0.03) == f"{MINUS}0.010 [{MINUS}0.040, 0.030]"
+    assert interval(-0.001, -0.002, 0.0004, 1) == "0 [0, 0]"
+
+
+def test_money_shows_three_significant_figures_in_pounds_or_millions():
+    from sim.number_format import money
+
+    assert money(1_262_000) == "£1.26m"
+    assert money(-22_800.4) == f"{MINUS}£22,800"
+    assert money(0.3) == "£0"
