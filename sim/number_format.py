@@ -45,6 +45,16 @@ def number(x: float | None, decimals: int | None = None) -> str:
     return (MINUS if x < 0 else "") + shown
 
 
+def significant(x: float | None, figures: int = SIGNIFICANT) -> str:
+    """`x` to `figures` significant figures, never in exponent form ('0.548', '12,300')."""
+    if x is None or not math.isfinite(float(x)) or float(x) == 0:
+        return number(x, 0)
+    magnitude = math.floor(math.log10(abs(float(x))))
+    if magnitude >= figures:
+        return number(round(float(x), figures - 1 - magnitude), 0)
+    return number(x, max(0, figures - 1 - magnitude))
+
+
 def interval(mean: float, lo: float, hi: float, decimals: int | None = None) -> str:
     """'mean [lo, hi]' with one number of decimals for all three."""
     decimals = decimals_for(mean, lo, hi) if decimals is None else decimals

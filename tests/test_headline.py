@@ -235,3 +235,11 @@ def test_money_shows_three_significant_figures_in_pounds_or_millions():
     assert money(1_262_000) == "£1.26m"
     assert money(-22_800.4) == f"{MINUS}£22,800"
     assert money(0.3) == "£0"
+
+
+def test_significant_figures_never_use_exponents():
+    from sim.number_format import significant
+
+    assert significant(0.548) == "0.548"
+    assert significant(12345) == "12,300"  # '{:.3g}' gives '1.23e+04'
+    assert significant(0.000012) == "0.0000120"
