@@ -297,9 +297,9 @@ def caveats(manifest: dict[str, Any]) -> list[str]:
         "The effect is causal: levers act with effect sizes from controlled studies, and each "
         "scenario is compared with a baseline that shares its random numbers. It is not the "
         "site's before/after on the people it planned for, which falls anyway as high use "
-        "regresses to the mean (see 'What the site would measure').",
-        "Known limitations apply (listed under 'Methods, limitations and provenance'), chiefly "
-        "thin evidence for several lever effects.",
+        "regresses to the mean (the report's 'What the site would measure').",
+        "Known limitations apply (listed under 'Methods, known limitations and provenance' in the "
+        "report), chiefly thin evidence for several lever effects.",
     ]
 
 

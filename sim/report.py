@@ -1,10 +1,13 @@
 """`ipc-sim report DIR`: one self-contained HTML page and PNG figures from a finished run.
 
-The page works offline (figures are embedded) so it can be attached to a board paper. It
-shows the projection with 95% intervals, the scale-up trajectory against the targets, costs
-by payer, annual outcomes per 1,000 people, and - side by side, never mixed - what a
-before/after on the enrolled caseload would show against the causal effect from the paired
-baseline. The appendix lists parameters with sources, seeds and versions (STRESS-ABS).
+The page works offline (figures are embedded) so it can be attached to a board paper, and
+reads from 800 px (A4) up and in print. It opens with an executive summary (sim/headline.py)
+and its caveats, then shows every scenario's differences from the baseline, annual outcomes
+per 1,000 people, the months, costs by payer with intervals, the scale-up trajectory against
+the targets, and - side by side, never mixed - what a before/after on the enrolled caseload
+would show against the causal effect from the paired baseline. It closes with the scenarios'
+descriptions, methods, limitations and provenance, and an appendix of parameters with
+sources (STRESS-ABS). `--docx` adds its Word twin (sim/board_pack.py).
 """
 
 from __future__ import annotations
