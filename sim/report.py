@@ -158,7 +158,8 @@ def monthly_figure(
     baseline: str | None = None,
 ) -> str:
     """Monthly A&E attendances, admissions and DTOC days with 95% bands (clipped at zero), one
-    row per outcome and one panel per group of scenarios, calendar months on the x axis."""
+    row of panels per group of scenarios and one column per outcome, calendar months on the x
+    axis."""
     metrics = (
         ("ae_attendances", "A&E attendances"),
         ("emergency_admissions", "Emergency admissions"),
@@ -167,14 +168,14 @@ def monthly_figure(
     scenarios = list(dict.fromkeys(daily["scenario"]))
     resolved = resolved or {s: {} for s in scenarios}
     groups = scenario_groups({s: resolved.get(s, {}) for s in scenarios}, baseline)
-    colour = colours(scenarios, baseline)
     first = baseline if baseline in resolved else scenarios[0]
     start = (resolved.get(first) or {}).get("parameters", {}).get(START_DAY, REGISTRY[START_DAY].value)
     fig, axes = plt.subplots(
-        len(metrics), len(groups), figsize=(4.6 * len(groups) + 0.6, 8.4), squeeze=False, sharey="row"
+        len(groups), len(metrics), figsize=(11, 3.3 * len(groups) + 0.4), squeeze=False, sharey="col"
     )
-    for col, (title, members) in enumerate(groups):
-        for row, (metric, label) in enumerate(metrics):
+    for row, (title, members) in enumerate(groups):
+        colour = colours(members, baseline)  # distinct within a panel, the baseline black in all
+        for col, (metric, label) in enumerate(metrics):
             ax = axes[row][col]
             for scenario in members:
                 d = daily[daily["scenario"] == scenario]
@@ -187,19 +188,19 @@ def monthly_figure(
                 mean, lo, hi = _band(wide, kind)
                 x = wide.index + 1
                 ax.plot(x, mean, color=colour[scenario], label=scenario, lw=1.4)
-                ax.fill_between(x, np.maximum(lo, 0), np.maximum(hi, 0), color=colour[scenario], alpha=0.18)
+                ax.fill_between(x, np.maximum(lo, 0), np.maximum(hi, 0), color=colour[scenario], alpha=0.15)
             names = month_names(float(start), months, horizon)
             ticks = list(range(1, months + 1, 3 if months > 12 else 1))
-            ax.set_xticks(ticks, [f"{t}\n{names[t - 1]}" for t in ticks], fontsize=7)
+            ax.set_xticks(ticks, [f"{t}\n{names[t - 1]}" for t in ticks], fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
             ax.set_ylim(bottom=0)
             ax.grid(alpha=0.3)
-            if row == 0:
-                ax.set_title(title, fontsize=10)
+            ax.set_title(label, fontsize=9)
             if col == 0:
-                ax.set_ylabel(f"{label}\nper month, whole cohort", fontsize=8)
-            if row == len(metrics) - 1:
-                ax.set_xlabel("month of the projection and calendar month", fontsize=8)
-        axes[0][col].legend(fontsize=7, loc="lower left")
+                ax.set_ylabel(f"{title}\nper month, whole cohort", fontsize=9)
+            if row == len(groups) - 1:
+                ax.set_xlabel("month of the projection, calendar month", fontsize=9)
+        axes[row][0].legend(fontsize=7, loc="lower left")
     return _save(fig, path)
 
 
@@ -270,14 +271,17 @@ def cost_figure(summary: pd.DataFrame, path: Path, baseline: str | None = None) 
     return _save(fig, path)
 
 
+FOREST_COLUMNS = 3  # panels a row: readable when the page is 800 px wide
+
+
 def forest_figure(summary: pd.DataFrame, baseline: str, path: Path) -> str:
     """Every scenario's paired difference from the baseline in every outcome per 1,000 people
     a year, with its 95% interval: one panel per outcome, a zero line to read it against."""
     scenarios = [s for s in dict.fromkeys(summary["scenario"]) if s != baseline]
     colour = colours([baseline, *scenarios], baseline)
-    columns = 4
+    columns = FOREST_COLUMNS
     rows = math.ceil(len(HEADLINE) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(12, rows * (0.32 * len(scenarios) + 1.2)), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(10, rows * (0.3 * len(scenarios) + 1.3)), squeeze=False)
     y = np.arange(len(scenarios))[::-1]
     for k, (ax, (metric, label)) in enumerate(zip(axes.flat, HEADLINE, strict=False)):
         scale = 1e3 if metric.startswith("cost_") else 1.0
@@ -286,11 +290,11 @@ def forest_figure(summary: pd.DataFrame, baseline: str, path: Path) -> str:
             ax.plot([lo, hi], [i, i], color=colour[s], lw=2)
             ax.plot(mean, i, "o", color=colour[s], ms=5)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, scenarios if k % columns == 0 else [""] * len(scenarios), fontsize=7)
+        ax.set_yticks(y, scenarios if k % columns == 0 else [""] * len(scenarios), fontsize=9)
         ax.set_ylim(-0.7, len(scenarios) - 0.3)
-        ax.set_title(label.replace(" (GBP)", ""), fontsize=9)
-        ax.set_xlabel("GBP thousand per 1,000" if scale > 1 else "per 1,000 a year", fontsize=7)
-        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(label.replace(" (GBP)", ""), fontsize=10)
+        ax.set_xlabel("GBP thousand per 1,000" if scale > 1 else "per 1,000 a year", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
         ax.grid(alpha=0.3, axis="x")
     for ax in list(axes.flat)[len(HEADLINE) :]:
         ax.axis("off")
@@ -775,6 +779,7 @@ td,th{border:1px solid #ccc;padding:4px 7px;text-align:right;vertical-align:top}
 th{background:#f2f2f2}td small,th small{color:#444}
 .line{display:block;white-space:nowrap}.words{display:block;min-width:9em}
 td.text,th.text,tr>th:first-child{text-align:left}
+tr>th:first-child{max-width:13em;overflow-wrap:anywhere}
 img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:0.6em 1em}
 .summary{background:#eef5fb;border-left:5px solid #0072B2;padding:0.8em 1.2em;margin:1em 0}
@@ -1001,7 +1006,7 @@ def _write(folder: Path, run: RunContents, wanted: str | None = None, docx: bool
         f"""<h2 id="monthly">Monthly A&amp;E attendances, admissions and DTOC</h2>
 <p>Totals per month for the whole cohort (each month of the projection is an equal share of
 the horizon, shown per average month of {DAYS_PER_MONTH:.1f} days), mean and 95% band, one
-column per group of scenarios with the baseline in each. Calendar months follow
+row of panels per group of scenarios with the baseline in each. Calendar months follow
 <code>{START_DAY}</code>, the day of the year that day 0 falls on (91: 1 April; the model has no year).</p>
 <img alt="Monthly outcomes by scenario group" src="data:image/png;base64,{monthly}">""",
         f"""<h2 id="costs">Costs by payer</h2>
