@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.number_format import decimals_for, money, money_interval, number
+from sim.number_format import decimals_for, money, money_short, number
 from sim.summary import MONTE_CARLO, PARAMETER, SPREAD
 
 DEFAULT_SCENARIO = "at_scale"
@@ -369,9 +369,9 @@ def table_rows(h: Headline) -> list[list[str]]:
         rows.append(
             [
                 c.label,
-                money(c.baseline.mean),
-                money(c.scenario.mean),
-                money_interval(c.change.mean, c.change.lo, c.change.hi),
+                money_short(c.baseline.mean),
+                money_short(c.scenario.mean),
+                f"{money_short(c.change.mean)} [{money_short(c.change.lo)}, {money_short(c.change.hi)}]",
                 f"{number(p.mean, 1)}% [{number(p.lo, 1)}, {number(p.hi, 1)}]"
                 if math.isfinite(p.mean)
                 else "–",

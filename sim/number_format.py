@@ -83,6 +83,20 @@ def money(x: float | None) -> str:
     return (MINUS if x < 0 else "") + body
 
 
+THOUSAND = 1_000
+
+
+def money_short(x: float | None) -> str:
+    """GBP for a table cell: '£1.26m', '£355k', '£62.6k', '£950' (three significant figures)."""
+    if x is None or not math.isfinite(float(x)) or abs(float(x)) >= MILLION or abs(float(x)) < THOUSAND:
+        return money(x)
+    thousands = abs(float(x)) / THOUSAND
+    body = f"£{significant(thousands)}k"
+    if body == "£1,000k":  # rounds up to a million
+        body = "£1.00m"
+    return (MINUS if x < 0 else "") + body
+
+
 def money_interval(mean: float, lo: float, hi: float) -> str:
     """'£1.26m [£1.10m, £1.40m]'."""
     return f"{money(mean)} [{money(lo)}, {money(hi)}]"

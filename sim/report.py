@@ -353,8 +353,8 @@ def per_1000_tables(summary: pd.DataFrame, baseline: str | None) -> list[tuple[s
 
 
 def _money_lines(mean: float, lo: float, hi: float) -> str:
-    """'£1.26m' and '[£1.10m, £1.40m]' on two lines."""
-    return f"{nf.money(mean)}\n[{nf.money(lo)}, {nf.money(hi)}]"
+    """'£1.26m' and '[£355k, £1.40m]' on two lines."""
+    return f"{nf.money_short(mean)}\n[{nf.money_short(lo)}, {nf.money_short(hi)}]"
 
 
 NOWRAP_CHARS = 28  # a cell line this short is a figure and never broken
@@ -441,25 +441,30 @@ def net_cost_table(
                 np.array([net]), np.array([-admissions.mean]), admissions, MONTE_CARLO
             )
         if ratio.value is None:
-            per = html.escape(ratio.reason)
+            admissions = Triple(*_triple(summary, s, "emergency_admissions", "diff_"))
+            per = "not defined: " + (
+                "the admissions interval includes 0" if admissions.spans_zero else "admissions rise"
+            )
         else:
             v = ratio.value
-            per = f"GBP {nf.interval(v.mean, v.lo, v.hi, 0)}" + (
-                f" <small>({html.escape(ratio.reason)})</small>" if ratio.reason else ""
-            )
+            per = _money_lines(v.mean, v.lo, v.hi) + (f"\n({ratio.reason})" if ratio.reason else "")
         rows.append(
-            f"<tr><th>{html.escape(s)}</th><td>{_ci(summary, s, 'cost_total', 'diff_')}</td>"
-            f"<td>{_ci(summary, s, 'emergency_admissions', 'diff_')}</td><td>{per}</td>"
-            f"<td>{_ci(summary, s, 'cost_total' + HORIZON, 'diff_')}</td>"
-            f"<td>{_ci(summary, s, 'cost_total' + DISCOUNTED, 'diff_')}</td></tr>"
+            {
+                "scenario": s,
+                "net cost vs baseline, a year": _money_lines(*_triple(summary, s, "cost_total", "diff_")),
+                "admissions vs baseline a year": _two_lines(
+                    *_triple(summary, s, "emergency_admissions", "diff_")
+                ),
+                "net cost per admission avoided": per,
+                "net cost over the horizon, undiscounted": _money_lines(
+                    *_triple(summary, s, "cost_total" + HORIZON, "diff_")
+                ),
+                "net cost over the horizon, discounted": _money_lines(
+                    *_triple(summary, s, "cost_total" + DISCOUNTED, "diff_")
+                ),
+            }
         )
-    return (
-        '<div class="scroll"><table><tr><th>scenario</th><th>net cost vs baseline, GBP a year</th>'
-        "<th>admissions vs baseline a year</th><th>net cost per admission avoided [95% interval]</th>"
-        "<th>net cost over the horizon, undiscounted</th><th>net cost over the horizon, discounted</th></tr>"
-        + "".join(rows)
-        + "</table></div>"
-    )
+    return _text_table(pd.DataFrame(rows), "Net cost against the baseline, GBP [95% interval]")
 
 
 def payer_table(summary: pd.DataFrame) -> str:
@@ -738,11 +743,11 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
                 "original": p.original,
                 "uplift": p.uplift if p.is_money else None,
                 "source": p.source,
-                **{
-                    n: resolved[n]["parameters"].get(p.name)
+                "in scenarios, where it differs": "; ".join(
+                    f"{n}: {nf.parameter_value(resolved[n]['parameters'].get(p.name))}"
                     for n in names
                     if resolved[n]["parameters"].get(p.name) != p.value
-                },
+                ),
             }
             for p in REGISTRY.values()
         ]
@@ -779,7 +784,7 @@ td,th{border:1px solid #ccc;padding:4px 7px;text-align:right;vertical-align:top}
 th{background:#f2f2f2}td small,th small{color:#444}
 .line{display:block;white-space:nowrap}.words{display:block;min-width:9em}
 td.text,th.text,tr>th:first-child{text-align:left}
-tr>th:first-child{max-width:13em;overflow-wrap:anywhere}
+tr>th:first-child{min-width:9em;max-width:14em;overflow-wrap:break-word}
 img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:0.6em 1em}
 .summary{background:#eef5fb;border-left:5px solid #0072B2;padding:0.8em 1.2em;margin:1em 0}
@@ -788,7 +793,8 @@ img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 .caveats li,.limitations li{margin:0.3em 0}
 nav{font-size:0.9em}nav a{margin-right:0.9em;white-space:nowrap}
 code{font-size:0.92em;overflow-wrap:anywhere}
-@media (max-width:640px){main{padding:0.8em}table{font-size:0.75em}}
+@media (max-width:900px){table{font-size:0.74em}td,th{padding:3px 4px}main{padding:1em}}
+@media (max-width:640px){main{padding:0.6em}table{font-size:0.68em}}
 @media print{@page{size:A4;margin:15mm}body{font-size:10pt}main{max-width:none;padding:0}
 nav{display:none}h2{break-after:avoid;page-break-after:avoid}
 img,table,.summary{break-inside:avoid;page-break-inside:avoid}

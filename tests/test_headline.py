@@ -171,7 +171,7 @@ def test_table_rows_show_totals_changes_and_percentages_for_people(headline):
         f"{MINUS}4.0% [{MINUS}5.3, {MINUS}2.7]",
     ]
     assert rows["Deaths"][3] == "0 [−2.0, 2.0]"
-    assert rows["PHB spend"][1:4] == ["£0", "£1.00m", "£1.00m [£900,000, £1.10m]"]
+    assert rows["PHB spend"][1:4] == ["£0", "£1.00m", "£1.00m [£900k, £1.10m]"]
     assert rows["PHB spend"][4] == "–"  # no % of a zero baseline
 
 
@@ -243,3 +243,15 @@ def test_significant_figures_never_use_exponents():
     assert significant(0.548) == "0.548"
     assert significant(12345) == "12,300"  # '{:.3g}' gives '1.23e+04'
     assert significant(0.000012) == "0.0000120"
+
+
+def test_money_in_table_cells_is_short():
+    from sim.number_format import money_short
+
+    assert [money_short(v) for v in (355_000, 62_600.4, -142_000, 950, 999_600)] == [
+        "£355k",
+        "£62.6k",
+        f"{MINUS}£142k",
+        "£950",
+        "£1.00m",
+    ]

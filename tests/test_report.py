@@ -154,20 +154,21 @@ def test_report_on_a_folder_that_is_not_a_run_exits_2_and_writes_nothing(tmp_pat
 
 
 # --- the page's numbers are the run's numbers -----------------------------------------------------
-NUMBER = re.compile(r"[-\u2212]?£?\d[\d,]*(?:\.\d+)?m?")
+NUMBER = re.compile(r"[-\u2212]?£?\d[\d,]*(?:\.\d+)?[mk]?")
 
 
 def numbers(cell: str) -> list[float]:
-    """The figures in a cell, '£1.26m' as 1,260,000 and the typographic minus as '-'."""
+    """The figures in a cell, '£1.26m' as 1,260,000, '£355k' as 355,000, the typographic minus as '-'."""
     out = []
     for n in NUMBER.findall(str(cell)):
         text = n.replace("\u2212", "-").replace(",", "").replace("£", "")
-        out.append(float(text[:-1]) * 1e6 if text.endswith("m") else float(text))
+        scale = {"m": 1e6, "k": 1e3}.get(text[-1], 1.0)
+        out.append(float(text.rstrip("mk")) * scale)
     return out
 
 
 def shown_decimals(cell: str) -> list[int]:
-    return [len(n.split(".")[1].rstrip("m")) if "." in n else 0 for n in NUMBER.findall(str(cell))]
+    return [len(n.split(".")[1].rstrip("mk")) if "." in n else 0 for n in NUMBER.findall(str(cell))]
 
 
 def tables(report: str) -> list[pd.DataFrame]:
