@@ -798,6 +798,7 @@ code{font-size:0.92em;overflow-wrap:anywhere}
 @media print{@page{size:A4;margin:15mm}body{font-size:10pt}main{max-width:none;padding:0}
 nav{display:none}h2{break-after:avoid;page-break-after:avoid}
 img,table,.summary{break-inside:avoid;page-break-inside:avoid}
+img{max-height:245mm;width:auto;max-width:100%}
 table{display:table;overflow:visible;font-size:8pt}a{color:inherit;text-decoration:none}}"""
 
 SECTIONS = (  # (anchor, title) for the contents line
