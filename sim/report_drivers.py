@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import number_format as nf  # noqa: E402
 from sim.calibration_targets import fit_table, load_calibration_targets  # noqa: E402
 from sim.sensitivity import OUTCOMES, top_drivers  # noqa: E402
 from sim.waterfall import INTERACTIONS, TOTAL  # noqa: E402
@@ -25,7 +26,7 @@ DRIVERS_SHOWN = 5
 def _number(x: float) -> str:
     if not np.isfinite(x):
         return "–"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2g}" if abs(x) < 1 else f"{x:,.1f}"
+    return nf.number(x, 0) if abs(x) >= 100 else nf.significant(x, 2) if abs(x) < 1 else nf.number(x, 1)
 
 
 def waterfall_figure(table: pd.DataFrame, path: Path, save) -> str:
@@ -174,8 +175,8 @@ def fit_section(daily: pd.DataFrame) -> str:
     table = fit_table(usable, daily)
     rows = "".join(
         f"<tr><td>{html.escape(r.target)}{' <b>(held out)</b>' if r.held_out else ''}</td>"
-        f"<td>{r.value:,.3g} ± {r.sd:,.2g}</td>"
-        f"<td>{r.model_mean:,.3g} [{r.model_lo95:,.3g}, {r.model_hi95:,.3g}]"
+        f"<td>{nf.significant(r.value)} ± {nf.significant(r.sd, 2)}</td>"
+        f"<td>{nf.significant(r.model_mean)} [{nf.significant(r.model_lo95)}, {nf.significant(r.model_hi95)}]"
         f"</td><td>{r.z:+.1f}</td></tr>"
         for r in table.itertuples()
     )

@@ -112,7 +112,7 @@ def test_waterfall_table_has_a_row_per_step_and_a_column_per_outcome(tmp_path):
         TOTAL.replace("_", " "),
     ]
     assert list(table.columns[1:]) == list(OUTCOMES.values())
-    assert table.iloc[0, 1] == "-30.0 [-34.0, -26.0]"
+    assert table.iloc[0, 1] == "\u221230.0 [\u221234.0, \u221226.0]"  # the typographic minus
 
 
 def test_waterfall_figure_is_drawn_and_the_sharing_of_interactions_is_stated(tmp_path):
