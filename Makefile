@@ -30,7 +30,7 @@ run: $(STAMP)
 	@echo "each replicate a parameter draw (calibration/stockton/posterior.csv, then the priors), and"
 	@echo "at_scale with each lever taken out (the waterfall); see README, 'How many replicates'."
 	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) $(PARAMETERS) \
-		--waterfall at_scale --sensitivity calibration/stockton/sensitivity --report
+		--waterfall at_scale --sensitivity calibration/stockton/sensitivity_projection --report
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks calibration

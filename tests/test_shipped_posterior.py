@@ -54,3 +54,12 @@ def test_a_projection_draws_the_fitted_parameters_from_the_posterior_and_the_res
         axis=1
     )
     assert matches.any()  # one whole posterior row
+
+
+def test_the_shipped_projection_sensitivity_moved_exactly_the_posteriors_parameters_over_it():
+    record = json.loads((SHIPPED / "sensitivity_projection" / "sensitivity.json").read_text())
+    morris = pd.read_csv(SHIPPED / "sensitivity_projection" / "morris.csv")
+
+    assert sorted(record["over_posterior"]) == sorted(CONFIG["parameters"])
+    assert set(morris["parameter"]) == set(record["parameters"])
+    assert record["simulations"] == 2 * sum(record["points"].values())  # a baseline and an arm a point
