@@ -130,7 +130,7 @@ def _range_text(low: float | None, high: float | None) -> str:
 def registry_field(f: Form, name: str, value: float) -> float:
     row = REGISTRY[name]
     caption = (
-        f"{row['unit']} · range {row['low']:,.4g} to {row['high']:,.4g} · registry value "
+        f"{row['unit']} · plausible range {row['low']:,.4g} to {row['high']:,.4g} · registry value "
         f"{row['value']:,.4g} · source: {row['source']}"
     )
     return f.number(f"parameters.{name}", f"{name}: {row['note']}", value, False, caption)
@@ -366,7 +366,9 @@ def run_tab(runs: Path, checked: form.Checked | None) -> None:
         st.info("Set up a scenario first.")
     else:
         scenario = Path(list(checked.files)[-1]).stem
-        st.session_state.setdefault("run_name", f"{scenario}_{time.strftime('%Y%m%d-%H%M%S')}")
+        if st.session_state.get("new_run_name", True):  # a fresh name at first and after each run
+            st.session_state["run_name"] = f"{scenario}_{time.strftime('%Y%m%d-%H%M%S')}"
+            st.session_state["new_run_name"] = False
         c1, c2, c3, c4 = st.columns(4)
         name = c1.text_input("Run name (a folder in the runs folder)", key="run_name")
         reps = c2.number_input("Replicates", value=10, step=1, key="reps")
@@ -396,7 +398,7 @@ def run_tab(runs: Path, checked: form.Checked | None) -> None:
         if st.button("Run", type="primary", disabled=blocked, key="run"):
             try:
                 jobs.start(runs, name, checked.files, int(reps), int(seed), sources[source], int(workers))
-                st.session_state.pop("run_name")
+                st.session_state["new_run_name"] = True
             except InputError as exc:
                 st.error("\n\n".join(str(p) for p in exc.problems))
     progress(runs)
