@@ -441,7 +441,7 @@ def progress(runs: Path) -> None:
 
 # --- comparing ------------------------------------------------------------------------------------
 def _interval_chart(table: pd.DataFrame, y: str, title: str, colour: str | None = None) -> alt.Chart:
-    base = alt.Chart(table).encode(y=alt.Y(f"{y}:N", title=None))
+    base = alt.Chart(table).encode(y=alt.Y(f"{y}:N", title=None, axis=alt.Axis(labelLimit=320)))
     extra = {"color": alt.Color(f"{colour}:N")} if colour else {}
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("diff_lo95:Q", title=title), x2="diff_hi95:Q", **extra
@@ -450,14 +450,16 @@ def _interval_chart(table: pd.DataFrame, y: str, title: str, colour: str | None 
         x="diff_mean:Q", tooltip=list(table.columns), **extra
     )
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="x:Q")
-    return (bars + points + zero).properties(height=max(80, 40 * table[y].nunique()))
+    return (bars + points + zero).properties(height=max(140, 50 * table[y].nunique()))
 
 
 def _band_chart(table: pd.DataFrame, x: str, title: str) -> alt.Chart:
-    base = alt.Chart(table).encode(x=alt.X(f"{x}:Q"), color=alt.Color("scenario:N"))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo95:Q", title=title), y2="hi95:Q")
-    line = base.mark_line().encode(y="mean:Q", tooltip=list(table.columns))
-    return band + line
+    whole = alt.Axis(format="d", tickMinStep=1)
+    base = alt.Chart(table).encode(x=alt.X(f"{x}:Q", axis=whole), color=alt.Color("scenario:N"))
+    axis = alt.Y("lo95:Q", title=title)
+    band = base.mark_area(opacity=0.2).encode(y=axis, y2="hi95:Q")
+    line = base.mark_line(point=True).encode(y=alt.Y("mean:Q", title=title), tooltip=list(table.columns))
+    return (band + line).properties(height=300)
 
 
 @st.cache_data(max_entries=4)

@@ -17,6 +17,12 @@ from sim.summary import DISCOUNTED, band, interval_kind, lever_milestones
 from sim.units import DAYS_PER_YEAR
 
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+PAYER_LABELS = {  # who pays, as a board paper names them
+    "cost_nhs": "NHS",
+    "cost_social_care": "council social care",
+    "cost_phb": "personal health budgets",
+    "cost_programme": "IPC programme (staff, groups)",
+}
 
 
 def kind(run: RunContents) -> str:
@@ -71,7 +77,7 @@ def payer_costs(run: RunContents) -> pd.DataFrame:
             rows.append(
                 {
                     "scenario": row.scenario,
-                    "payer": payer.description.split(",")[0].split(" (")[0],
+                    "payer": PAYER_LABELS.get(payer.name, payer.name),
                     "diff_mean": row.diff_mean,
                     "diff_lo95": row.diff_lo95,
                     "diff_hi95": row.diff_hi95,
