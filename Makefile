@@ -39,7 +39,8 @@ explore: $(STAMP)
 
 # What the explorer's browser test needs: Debian's chromium and its driver (tests skip without them).
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks calibration

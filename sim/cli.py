@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--report", action="store_true", help="also write DIR/report.html")
     run.add_argument(
+        "--headline",
+        metavar="SCENARIO",
+        help="the scenario the report's executive summary is about (default at_scale)",
+    )
+    run.add_argument("--docx", action="store_true", help="with --report, also write DIR/board_pack.docx")
+    run.add_argument(
         "--sensitivity",
         type=Path,
         metavar="DIR",
@@ -129,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="write DIR/report.html and DIR/figures/ from a run")
     report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument(
+        "--headline",
+        metavar="SCENARIO",
+        help="the scenario the executive summary is about (default at_scale, else the first non-baseline)",
+    )
+    report.add_argument(
+        "--docx", action="store_true", help="also write DIR/board_pack.docx (a Word board pack)"
+    )
 
     calibrate = sub.add_parser("calibrate", help="ABC-SMC calibration of priors to targets (resumable)")
     calibrate.add_argument("config", type=Path, metavar="CONFIG.yaml")
@@ -304,6 +318,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     problems += _draw_problems(scenarios, args.reps, priors)
     if args.waterfall is not None and scenarios:
         problems += _waterfall_problems(scenarios, args.waterfall, args.baseline)
+    if args.headline is not None and scenarios:
+        baseline_name = args.baseline or ("baseline" if "baseline" in names else None)
+        if args.headline not in names or args.headline == baseline_name:
+            problems.append(
+                Problem(
+                    "command line", "--headline", f"no scenario besides the baseline named {args.headline!r}"
+                )
+            )
+    if (args.headline is not None or args.docx) and not args.report:
+        problems.append(Problem("command line", "--headline/--docx", "need --report"))
     sensitivity = {}
     if args.sensitivity is not None:
         from sim.sensitivity import read_tables
@@ -388,7 +412,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             if args.report:
                 from sim.report import write_report
 
-                print(f"\nreport: {write_report(out, locked=True)}")
+                page = write_report(out, locked=True, headline=args.headline, docx=args.docx)
+                print(f"\nreport: {page}")
+                if args.docx:
+                    print(f"board pack: {out / 'board_pack.docx'}")
     finally:
         executor.close()
     return EXIT_OK
@@ -507,8 +534,10 @@ def _print_events(out: Path, tasks, wanted: bool) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
-    page = write_report(args.folder)
+    page = write_report(args.folder, headline=args.headline, docx=args.docx)
     print(f"report: {page}")
+    if args.docx:
+        print(f"board pack: {args.folder / 'board_pack.docx'}")
     return EXIT_OK
 
 

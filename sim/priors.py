@@ -255,6 +255,36 @@ class PosteriorSample:
         return {name: float(v) for name, v in self.table.iloc[row].items()}
 
 
+@dataclass(frozen=True)
+class PosteriorMarginal:
+    """One parameter's weighted posterior marginal as a quantile function, for designs (such
+    as Morris and Sobol) that move each parameter on its own. Each particle stands at the
+    middle of its weight on the probability scale (plotting positions), and the quantile
+    interpolates linearly between particles and is flat beyond the outermost: continuous, so
+    a small step in probability is a small step in value. Correlations between parameters
+    are not kept; `PosteriorSample.draw` keeps them for projections."""
+
+    name: str
+    values: np.ndarray  # sorted
+    positions: np.ndarray  # cumulative weight to each particle's middle, increasing
+
+    def quantile(self, u: np.ndarray | float) -> np.ndarray:
+        return np.interp(np.asarray(u, dtype=float), self.positions, self.values)
+
+
+def posterior_marginals(sample: PosteriorSample) -> dict[str, PosteriorMarginal]:
+    """Every parameter's weighted marginal (particles of equal value merge their weights)."""
+    import pandas as pd
+
+    out = {}
+    for name in sample.names:
+        frame = pd.DataFrame({"v": sample.table[name].to_numpy(dtype=float), "w": sample.weights})
+        merged = frame[frame["w"] > 0].groupby("v", sort=True)["w"].sum()
+        w = merged.to_numpy() / merged.sum()
+        out[name] = PosteriorMarginal(name, merged.index.to_numpy(dtype=float), np.cumsum(w) - w / 2)
+    return out
+
+
 def load_posterior(path: str | Path) -> PosteriorSample:
     """A CSV of parameter sets: one column per registry parameter and a `weight` column;
     every value must be one a scenario could set. Problems are reported one line each."""

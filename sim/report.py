@@ -1,10 +1,13 @@
 """`ipc-sim report DIR`: one self-contained HTML page and PNG figures from a finished run.
 
-The page works offline (figures are embedded) so it can be attached to a board paper. It
-shows the projection with 95% intervals, the scale-up trajectory against the targets, costs
-by payer, annual outcomes per 1,000 people, and - side by side, never mixed - what a
-before/after on the enrolled caseload would show against the causal effect from the paired
-baseline. The appendix lists parameters with sources, seeds and versions (STRESS-ABS).
+The page works offline (figures are embedded) so it can be attached to a board paper, and
+reads from 800 px (A4) up and in print. It opens with an executive summary (sim/headline.py)
+and its caveats, then shows every scenario's differences from the baseline, annual outcomes
+per 1,000 people, the months, costs by payer with intervals, the scale-up trajectory against
+the targets, and - side by side, never mixed - what a before/after on the enrolled caseload
+would show against the causal effect from the paired baseline. It closes with the scenarios'
+descriptions, methods, limitations and provenance, and an appendix of parameters with
+sources (STRESS-ABS). `--docx` adds its Word twin (sim/board_pack.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import number_format as nf  # noqa: E402
 from sim.errors import InputError, Problem  # noqa: E402
+from sim.headline import Headline, Ratio, Triple, build_headline, choose_scenario, per_admission_avoided  # noqa: E402
+from sim.headline import table_header as headline_header  # noqa: E402
+from sim.headline import table_rows as headline_rows  # noqa: E402
 from sim.outputs import write_text_atomic  # noqa: E402
 from sim.params import REGISTRY, price_year_label  # noqa: E402
 from sim.prices import price_year  # noqa: E402
@@ -35,6 +42,7 @@ from sim.summary import (  # noqa: E402
     interval,
     interval_kind,
     lever_milestones,
+    per_replicate,
 )
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR  # noqa: E402
 
@@ -61,6 +69,26 @@ PAYERS = (
 )
 
 
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
+GROUPS = (  # monthly chart panels, by how many levers a scenario switches on
+    ("Programmes (several levers)", lambda n: n >= 2),
+    ("Single levers", lambda n: n == 1),
+    ("Variants with no lever", lambda n: n == 0),
+)
+START_DAY = "crisis.start_day_of_year"  # the calendar day simulation day 0 falls on
+
+
+def colours(scenarios: list[str], baseline: str | None) -> dict[str, str]:
+    """One Okabe-Ito colour per scenario (colour-blind safe), the baseline in black, the same
+    in every figure; past eight scenarios the cycle repeats."""
+    others = [s for s in scenarios if s != baseline]
+    palette = OKABE_ITO[1:] if baseline is not None else OKABE_ITO
+    out = {s: palette[i % len(palette)] for i, s in enumerate(others)}
+    if baseline is not None:
+        out[baseline] = OKABE_ITO[0]
+    return out
+
+
 def _band(values: pd.DataFrame, kind: str = MONTE_CARLO) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and 95% interval (of the run's kind) across replicate columns, row by row."""
     return band(values.to_numpy(), kind, axis=1)
@@ -73,27 +101,106 @@ def _save(fig: plt.Figure, path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
-def monthly_figure(daily: pd.DataFrame, path: Path, kind: str = MONTE_CARLO) -> str:
-    """Monthly A&E attendances, admissions and DTOC days per scenario with 95% bands."""
+def levers_on(resolved: dict) -> int:
+    """How many levers a resolved scenario switches on."""
+    return sum(
+        1 for v in (resolved.get("interventions") or {}).values() if isinstance(v, dict) and v.get("enabled")
+    )
+
+
+def scenario_groups(resolved: dict[str, dict], baseline: str | None) -> list[tuple[str, list[str]]]:
+    """The monthly charts' panels: each group of scenarios (by levers switched on; a lever
+    waterfall's runs apart) with the baseline first in every one; the baseline alone if it is
+    all there is."""
+    from sim.waterfall import WITHOUT
+
+    waterfall = [s for s in resolved if WITHOUT in s]
+    others = [s for s in resolved if s != baseline and s not in waterfall]
+    groups = []
+    if waterfall:
+        groups.append(("Lever waterfall: one lever out", ([baseline] if baseline else []) + waterfall))
+    for title, wanted in GROUPS:
+        members = [s for s in others if wanted(levers_on(resolved[s]))]
+        if members:
+            groups.append((title, ([baseline] if baseline else []) + members))
+    groups = groups[1:] + groups[:1] if waterfall else groups  # the waterfall's panel last
+    return groups or [("All scenarios", list(resolved))]
+
+
+def month_bins(days: np.ndarray, horizon: int) -> tuple[np.ndarray, int]:
+    """Each day's month of the projection (0-based) and the number of months: the horizon cut
+    into round(horizon / 30.44) equal months, so a 730-day run has 24 months of 30.4 days and
+    no short month is dropped."""
+    months = max(1, round(horizon / DAYS_PER_MONTH))
+    return np.minimum((days * months) // horizon, months - 1).astype(int), months
+
+
+def month_names(start_day_of_year: float, months: int, horizon: int) -> list[str]:
+    """The calendar month that holds the middle of each projection month ('Apr'), from the day
+    of the year that day 0 falls on (`crisis.start_day_of_year`, 0 = 1 January; the model has
+    no year). The middle, because equal months of 30.4 days drift a day or two against the
+    calendar's."""
+    import calendar
+
+    ends = np.cumsum([0, *(calendar.mdays[1:])])  # a non-leap year's month starts
+    names = []
+    for m in range(months):
+        doy = (start_day_of_year + (m + 0.5) * horizon / months) % DAYS_PER_YEAR
+        names.append(calendar.month_abbr[int(np.searchsorted(ends, doy, side="right"))])
+    return names
+
+
+def monthly_figure(
+    daily: pd.DataFrame,
+    path: Path,
+    kind: str = MONTE_CARLO,
+    resolved: dict[str, dict] | None = None,
+    baseline: str | None = None,
+) -> str:
+    """Monthly A&E attendances, admissions and DTOC days with 95% bands (clipped at zero), one
+    row of panels per group of scenarios and one column per outcome, calendar months on the x
+    axis."""
     metrics = (
         ("ae_attendances", "A&E attendances"),
         ("emergency_admissions", "Emergency admissions"),
         ("dtoc_days", "DTOC days"),
     )
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    month = (daily["day"] // DAYS_PER_MONTH).astype(int)
-    for ax, (metric, label) in zip(axes, metrics, strict=True):
-        for scenario, d in daily.assign(month=month).groupby("scenario", sort=False):
-            wide = d.pivot_table(index="month", columns="replicate", values=metric, aggfunc="sum")
-            full_months = d.groupby("month")["day"].nunique() >= math.floor(DAYS_PER_MONTH)
-            wide = wide[full_months.reindex(wide.index, fill_value=False)]
-            mean, lo, hi = _band(wide, kind)
-            ax.plot(wide.index + 1, mean, label=scenario)
-            ax.fill_between(wide.index + 1, lo, hi, alpha=0.2)
-        ax.set_title(f"{label} per month")
-        ax.set_xlabel("month")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    scenarios = list(dict.fromkeys(daily["scenario"]))
+    resolved = resolved or {s: {} for s in scenarios}
+    groups = scenario_groups({s: resolved.get(s, {}) for s in scenarios}, baseline)
+    first = baseline if baseline in resolved else scenarios[0]
+    start = (resolved.get(first) or {}).get("parameters", {}).get(START_DAY, REGISTRY[START_DAY].value)
+    fig, axes = plt.subplots(
+        len(groups), len(metrics), figsize=(11, 3.3 * len(groups) + 0.4), squeeze=False, sharey="col"
+    )
+    for row, (title, members) in enumerate(groups):
+        colour = colours(members, baseline)  # distinct within a panel, the baseline black in all
+        for col, (metric, label) in enumerate(metrics):
+            ax = axes[row][col]
+            for scenario in members:
+                d = daily[daily["scenario"] == scenario]
+                horizon = int(d["day"].max()) + 1
+                month, months = month_bins(d["day"].to_numpy(), horizon)
+                d = d.assign(month=month)
+                wide = d.pivot_table(index="month", columns="replicate", values=metric, aggfunc="sum")
+                length = d.groupby("month")["day"].nunique().reindex(wide.index)
+                wide = wide.div(length, axis=0) * DAYS_PER_MONTH  # per average month
+                mean, lo, hi = _band(wide, kind)
+                x = wide.index + 1
+                ax.plot(x, mean, color=colour[scenario], label=scenario, lw=1.4)
+                ax.fill_between(x, np.maximum(lo, 0), np.maximum(hi, 0), color=colour[scenario], alpha=0.15)
+            names = month_names(float(start), months, horizon)
+            ticks = list(range(1, months + 1, 3 if months > 12 else 1))
+            ax.set_xticks(ticks, [f"{t}\n{names[t - 1]}" for t in ticks], fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            ax.set_title(label, fontsize=9)
+            if col == 0:
+                ax.set_ylabel(f"{title}\nper month, whole cohort", fontsize=9)
+            if row == len(groups) - 1:
+                ax.set_xlabel("month of the projection, calendar month", fontsize=9)
+        axes[row][0].legend(fontsize=7, loc="lower left")
     return _save(fig, path)
 
 
@@ -109,6 +216,7 @@ def trajectory_figure(
     if not targets:
         return None
     wanted_milestones = [m for m in lever_milestones() if any(m.name in t for t in targets.values())]
+    colour = colours(list(dict.fromkeys(daily["scenario"])), None)
     fig, axes = plt.subplots(
         1, len(wanted_milestones), figsize=(6 * len(wanted_milestones), 4.2), squeeze=False
     )
@@ -120,8 +228,8 @@ def trajectory_figure(
             d = daily[daily["scenario"] == scenario]
             live = d.pivot_table(index="day", columns="replicate", values=milestone.live)
             mean, lo, hi = _band(live, kind)
-            line = ax.plot(live.index + 1, mean, label=f"{scenario}: live")[0]
-            ax.fill_between(live.index + 1, lo, hi, alpha=0.2, color=line.get_color())
+            line = ax.plot(live.index + 1, mean, label=f"{scenario}: live", color=colour[scenario])[0]
+            ax.fill_between(live.index + 1, np.maximum(lo, 0), hi, alpha=0.2, color=line.get_color())
             started = d.pivot_table(index="day", columns="replicate", values=milestone.metric).cumsum()
             ax.plot(
                 started.index + 1,
@@ -134,29 +242,62 @@ def trajectory_figure(
             if tolerance:
                 ax.axhline(target * (1 - tolerance), ls="-.", color=line.get_color(), lw=0.8)
         ax.set_title(f"{milestone.label.capitalize()}: live and started (dashed: target)")
-        ax.set_xlabel("day")
+        ax.set_xlabel("day of the projection")
+        ax.set_ylabel(f"{milestone.label}, live or started")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return _save(fig, path)
 
 
-def cost_figure(summary: pd.DataFrame, path: Path) -> str:
-    """Annual cost by payer per scenario (stacked; PHB displacement shows as lower NHS cost)."""
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+def cost_figure(summary: pd.DataFrame, path: Path, baseline: str | None = None) -> str:
+    """Annual cost by payer and in total per scenario (GBP million) with 95% intervals, one
+    panel per payer (PHB displacement shows as lower NHS cost)."""
     scenarios = list(dict.fromkeys(summary["scenario"]))
-    bottom_pos = np.zeros(len(scenarios))
-    bottom_neg = np.zeros(len(scenarios))
-    for metric, label in PAYERS:
-        values = np.array([_value(summary, s, metric) / 1e6 for s in scenarios])
-        base = np.where(values >= 0, bottom_pos, bottom_neg)
-        ax.bar(scenarios, values, bottom=base, label=label)
-        bottom_pos += np.maximum(values, 0)
-        bottom_neg += np.minimum(values, 0)
-    ax.set_ylabel("GBP million a year")
-    ax.set_title("Annual cost by payer")
-    ax.legend(fontsize=8)
-    ax.tick_params(axis="x", rotation=20)
-    ax.grid(alpha=0.3, axis="y")
+    colour = colours(scenarios, baseline)
+    panels = (*PAYERS, ("cost_total", "Total"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(12, 0.45 * len(scenarios) + 1.6), sharey=True)
+    y = np.arange(len(scenarios))[::-1]
+    for ax, (metric, label) in zip(axes, panels, strict=True):
+        for i, s in zip(y, scenarios, strict=True):
+            mean, lo, hi = (_value(summary, s, metric, c) / 1e6 for c in ("mean", "lo95", "hi95"))
+            ax.barh(i, mean, color=colour[s], alpha=0.85)
+            if math.isfinite(lo) and math.isfinite(hi):
+                ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], color="#444444", capsize=3, lw=1)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("GBP million a year", fontsize=8)
+        ax.axvline(0, color="black", lw=0.6)
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].set_yticks(y, scenarios, fontsize=8)
+    return _save(fig, path)
+
+
+FOREST_COLUMNS = 3  # panels a row: readable when the page is 800 px wide
+
+
+def forest_figure(summary: pd.DataFrame, baseline: str, path: Path) -> str:
+    """Every scenario's paired difference from the baseline in every outcome per 1,000 people
+    a year, with its 95% interval: one panel per outcome, a zero line to read it against."""
+    scenarios = [s for s in dict.fromkeys(summary["scenario"]) if s != baseline]
+    colour = colours([baseline, *scenarios], baseline)
+    columns = FOREST_COLUMNS
+    rows = math.ceil(len(HEADLINE) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(10, rows * (0.3 * len(scenarios) + 1.3)), squeeze=False)
+    y = np.arange(len(scenarios))[::-1]
+    for k, (ax, (metric, label)) in enumerate(zip(axes.flat, HEADLINE, strict=False)):
+        scale = 1e3 if metric.startswith("cost_") else 1.0
+        for i, s in zip(y, scenarios, strict=True):
+            mean, lo, hi = (_value(summary, s, metric, f"diff_{c}") / scale for c in ("mean", "lo95", "hi95"))
+            ax.plot([lo, hi], [i, i], color=colour[s], lw=2)
+            ax.plot(mean, i, "o", color=colour[s], ms=5)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, scenarios if k % columns == 0 else [""] * len(scenarios), fontsize=9)
+        ax.set_ylim(-0.7, len(scenarios) - 0.3)
+        ax.set_title(label.replace(" (GBP)", ""), fontsize=10)
+        ax.set_xlabel("GBP thousand per 1,000" if scale > 1 else "per 1,000 a year", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(alpha=0.3, axis="x")
+    for ax in list(axes.flat)[len(HEADLINE) :]:
+        ax.axis("off")
     return _save(fig, path)
 
 
@@ -165,69 +306,175 @@ def _value(summary: pd.DataFrame, scenario: str, metric: str, column: str = "mea
     return float(row[column].iloc[0]) if len(row) else float("nan")
 
 
-def _fmt(x: float, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:,.{digits}f}"
+def _fmt(x: float, digits: int | None = 1) -> str:
+    return nf.number(x, digits)
+
+
+def _triple(
+    summary: pd.DataFrame, scenario: str, metric: str, prefix: str = ""
+) -> tuple[float, float, float]:
+    return tuple(_value(summary, scenario, metric, f"{prefix}{c}") for c in ("mean", "lo95", "hi95"))
 
 
 def _ci(summary: pd.DataFrame, scenario: str, metric: str, prefix: str = "") -> str:
-    mean = _value(summary, scenario, metric, f"{prefix}mean")
-    lo = _value(summary, scenario, metric, f"{prefix}lo95")
-    hi = _value(summary, scenario, metric, f"{prefix}hi95")
-    digits = 0 if abs(mean) >= 1000 else 1
-    return f"{_fmt(mean, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+    return nf.interval(*_triple(summary, scenario, metric, prefix))
+
+
+PER_1000_GROUPS = (  # the per-1,000 table in three parts, each narrow enough for A4
+    ("Hospital use per 1,000 people a year", HEADLINE[:5]),
+    ("Deaths, care homes and carers per 1,000 people a year", HEADLINE[5:8]),
+    ("Costs per 1,000 people a year (GBP thousand)", HEADLINE[8:]),
+)
+THOUSAND = 1000.0
+
+
+def per_1000_tables(summary: pd.DataFrame, baseline: str | None) -> list[tuple[str, pd.DataFrame]]:
+    """The annual outcomes per 1,000 people as three tables of text, one row per scenario and
+    one column per outcome (costs in GBP thousand): each cell is the value [95% interval] and,
+    under it for every scenario but the baseline, 'vs baseline' and the paired difference
+    [95% interval]. The HTML page and the board pack show the same cells."""
+    scenarios = list(dict.fromkeys(summary["scenario"]))
+    out = []
+    for title, outcomes in PER_1000_GROUPS:
+        rows = []
+        for s in scenarios:
+            row = {"scenario": s}
+            for metric, label in outcomes:
+                scale = THOUSAND if metric.startswith("cost_") else 1.0
+                cell = _two_lines(*(v / scale for v in _triple(summary, s, metric)))
+                if baseline and s != baseline:
+                    cell += "\nvs baseline: " + _two_lines(
+                        *(v / scale for v in _triple(summary, s, metric, "diff_"))
+                    )
+                row[label.replace(" (GBP)", "")] = cell
+            rows.append(row)
+        out.append((title, pd.DataFrame(rows)))
+    return out
+
+
+def _money_lines(mean: float, lo: float, hi: float) -> str:
+    """'£1.26m' and '[£355k, £1.40m]' on two lines."""
+    return f"{nf.money_short(mean)}\n[{nf.money_short(lo)}, {nf.money_short(hi)}]"
+
+
+NOWRAP_CHARS = 28  # a cell line this short is a figure and never broken
+
+
+def _two_lines(mean: float, lo: float, hi: float) -> str:
+    """'mean' and '[lo, hi]' on two lines, sharing their decimals."""
+    d = nf.decimals_for(mean, lo, hi)
+    return f"{nf.number(mean, d)}\n[{nf.number(lo, d)}, {nf.number(hi, d)}]"
+
+
+def _text_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """A table of text cells, one line of a cell never broken; a newline starts a new line,
+    and from a line starting 'vs ' on, lines are smaller (the paired difference)."""
+
+    def cell(text: str) -> str:
+        out, small = [], False
+        for line in str(text).split("\n"):
+            small = small or line.startswith("vs ")
+            tag = "small" if small else "span"
+            kind = "line" if len(line) <= NOWRAP_CHARS else "words"  # a long line is prose: it wraps
+            out.append(f'<{tag} class="{kind}">{html.escape(line)}</{tag}>')
+        return "".join(out)
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        f"<tr><th>{cell(r[0])}</th>" + "".join(f"<td>{cell(v)}</td>" for v in r[1:]) + "</tr>"
+        for r in frame.itertuples(index=False)
+    )
+    caption = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<div class="scroll"><table>{caption}<tr>{head}</tr>{body}</table></div>'
 
 
 def outcomes_table(summary: pd.DataFrame, baseline: str | None) -> str:
     """Annual outcomes per 1,000 people: each scenario's value and its paired difference."""
-    scenarios = list(dict.fromkeys(summary["scenario"]))
-    head = "".join(f"<th>{html.escape(s)}</th>" for s in scenarios)
-    rows = []
-    for metric, label in HEADLINE:
-        cells = []
-        for s in scenarios:
-            cell = _ci(summary, s, metric)
-            if baseline and s != baseline:
-                cell += f"<br><small>vs baseline: {_ci(summary, s, metric, 'diff_')}</small>"
-            cells.append(f"<td>{cell}</td>")
-        rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
-    return f"<table><tr><th>per 1,000 people a year</th>{head}</tr>{''.join(rows)}</table>"
+    return "".join(_text_table(frame, title) for title, frame in per_1000_tables(summary, baseline))
 
 
-def net_cost_table(summary: pd.DataFrame, baseline: str | None) -> str:
-    """Net cost and cost per admission avoided against the baseline, then the net cost over
-    the whole horizon, undiscounted and discounted."""
+def paired_replicates(
+    daily: pd.DataFrame, sizes: dict[str, int], scenario: str, baseline: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per replicate, the scenario's net cost a year against its paired baseline replicate and
+    the emergency admissions it avoids a year (baseline minus scenario)."""
+    reps = per_replicate(daily[daily["scenario"].isin([scenario, baseline])], sizes)
+    wide = reps[reps["metric"].isin(["cost_total", "emergency_admissions"])].pivot_table(
+        index=["scenario", "replicate"], columns="metric", values="value"
+    )
+    mine, base = wide.loc[scenario], wide.loc[baseline]
+    return (
+        (mine["cost_total"] - base["cost_total"]).to_numpy(),
+        (base["emergency_admissions"] - mine["emergency_admissions"]).to_numpy(),
+    )
+
+
+def cost_per_admission(
+    daily: pd.DataFrame, summary: pd.DataFrame, sizes: dict[str, int], scenario: str, baseline: str, kind: str
+) -> Ratio:
+    """Net cost per admission avoided with its interval (sim.headline.per_admission_avoided)."""
+    admissions = Triple(*_triple(summary, scenario, "emergency_admissions", "diff_"))
+    if not admissions.hi < 0:
+        return per_admission_avoided(np.zeros(1), np.zeros(1), admissions, kind)
+    net, avoided = paired_replicates(daily, sizes, scenario, baseline)
+    return per_admission_avoided(net, avoided, admissions, kind)
+
+
+def net_cost_table(
+    summary: pd.DataFrame,
+    baseline: str | None,
+    ratios: dict[str, Ratio] | None = None,
+) -> str:
+    """Net cost and cost per admission avoided (with its interval) against the baseline, then
+    the net cost over the whole horizon, undiscounted and discounted."""
     if baseline is None:
         return "<p>No baseline scenario in this run, so no net costs.</p>"
     rows = []
     for s in dict.fromkeys(summary["scenario"]):
         if s == baseline:
             continue
-        net = _value(summary, s, "cost_total", "diff_mean")
-        avoided = -_value(summary, s, "emergency_admissions", "diff_mean")
-        avoided_hi = -_value(summary, s, "emergency_admissions", "diff_lo95")
-        avoided_lo = -_value(summary, s, "emergency_admissions", "diff_hi95")
-        if avoided_lo > 0:
-            per = f"GBP {_fmt(net / avoided, 0)}"
-        else:
-            per = (
-                f"not defined: admissions avoided {_fmt(avoided)} a year, interval "
-                f"[{_fmt(avoided_lo)}, {_fmt(avoided_hi)}] includes none or more"
+        ratio = (ratios or {}).get(s)
+        if ratio is None:
+            admissions = Triple(*_triple(summary, s, "emergency_admissions", "diff_"))
+            net = _value(summary, s, "cost_total", "diff_mean")
+            ratio = per_admission_avoided(
+                np.array([net]), np.array([-admissions.mean]), admissions, MONTE_CARLO
             )
+        if ratio.value is None:
+            admissions = Triple(*_triple(summary, s, "emergency_admissions", "diff_"))
+            per = "not defined: " + (
+                "the admissions interval includes 0" if admissions.spans_zero else "admissions rise"
+            )
+        else:
+            v = ratio.value
+            per = _money_lines(v.mean, v.lo, v.hi) + (f"\n({ratio.reason})" if ratio.reason else "")
         rows.append(
-            f"<tr><th>{html.escape(s)}</th><td>{_ci(summary, s, 'cost_total', 'diff_')}</td>"
-            f"<td>{_ci(summary, s, 'emergency_admissions', 'diff_')}</td><td>{per}</td>"
-            f"<td>{_ci(summary, s, 'cost_total' + HORIZON, 'diff_')}</td>"
-            f"<td>{_ci(summary, s, 'cost_total' + DISCOUNTED, 'diff_')}</td></tr>"
+            {
+                "scenario": s,
+                "net cost vs baseline, a year": _money_lines(*_triple(summary, s, "cost_total", "diff_")),
+                "admissions vs baseline a year": _two_lines(
+                    *_triple(summary, s, "emergency_admissions", "diff_")
+                ),
+                "net cost per admission avoided": per,
+                "net cost over the horizon, undiscounted": _money_lines(
+                    *_triple(summary, s, "cost_total" + HORIZON, "diff_")
+                ),
+                "net cost over the horizon, discounted": _money_lines(
+                    *_triple(summary, s, "cost_total" + DISCOUNTED, "diff_")
+                ),
+            }
         )
-    return (
-        "<table><tr><th>scenario</th><th>net cost vs baseline, GBP a year</th>"
-        "<th>admissions vs baseline a year</th><th>net cost per admission avoided</th>"
-        "<th>net cost over the horizon, undiscounted</th><th>net cost over the horizon, discounted</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    return _text_table(pd.DataFrame(rows), "Net cost against the baseline, GBP [95% interval]")
+
+
+def payer_table(summary: pd.DataFrame) -> str:
+    """Annual cost by payer per scenario with 95% intervals (GBP)."""
+    panels = (*PAYERS, ("cost_total", "Total"))
+    rows = [
+        {"scenario": s, **{label: _money_lines(*_triple(summary, s, m)) for m, label in panels}}
+        for s in dict.fromkeys(summary["scenario"])
+    ]
+    return _text_table(pd.DataFrame(rows), "Annual cost by payer, GBP a year [95% interval]")
 
 
 def price_year_table() -> str:
@@ -301,9 +548,7 @@ def phb_table(summary: pd.DataFrame, resolved: dict[str, dict], baseline: str | 
         "<th>NHS spend set against it, GBP a year</th><th>NHS cost vs baseline, as modelled</th>"
         f"<th>NHS cost vs baseline at displacement {spec.low:g}</th>"
         f"<th>NHS cost vs baseline at displacement {spec.high:g}</th>"
-        "<th>NHS cost with the budgets, vs baseline (NHS + PHB spend)</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        "<th>NHS cost with the budgets, vs baseline (NHS + PHB spend)</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -336,9 +581,7 @@ def capacity_table(summary: pd.DataFrame, baseline: str | None) -> str:
         "<table><tr><th>scenario</th><th>cohort bed days released a year</th>"
         "<th>per 1,000 people</th><th>capacity value, not cash, GBP a year</th>"
         "<th>whole-hospital bed days released a year</th>"
-        "<th>whole-hospital occupancy vs baseline, percentage points</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        "<th>whole-hospital occupancy vs baseline, percentage points</th></tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -427,7 +670,15 @@ def sites_table(sites: pd.DataFrame) -> str:
 
 
 def _frame_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda x: f"{x:,.4g}", border=0, na_rep="–")
+    """A data frame as an HTML table, every number formatted for people (no exponents)."""
+    shown = frame.apply(lambda col: col.map(nf.parameter_value) if col.dtype != object else col.map(_cell))
+    return shown.to_html(index=False, border=0, na_rep="–", escape=True)
+
+
+def _cell(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return nf.parameter_value(x) if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
 
 
 def interval_basis(manifest: dict) -> str:
@@ -441,8 +692,44 @@ def interval_basis(manifest: dict) -> str:
     )
 
 
+def provenance_items(manifest: dict) -> list[tuple[str, str]]:
+    """The run's provenance as (label, value): version, commit, seed, replicates, where the
+    parameters came from, and each scenario's hash (the board pack prints these)."""
+    parameters = manifest.get("parameters") or {"source": "fixed"}
+    source = parameters.get("source", "fixed")
+    if source == "fixed":
+        source = "fixed: the registry's values (sim/data/*.yaml)"
+    elif parameters.get("sha256"):
+        source = f"{source} (sha256 {parameters['sha256']})"
+    items = [
+        ("ipc-sim version", str(manifest.get("version"))),
+        ("git commit", str(manifest.get("git_commit") or "unknown")),
+        ("root seed", str(manifest.get("root_seed"))),
+        ("replicates", str(manifest.get("replicates"))),
+        ("parameter source", source),
+        ("created", str(manifest.get("created", "unknown"))),
+    ]
+    items += [(f"scenario {s['name']} sha256", s["sha256"]) for s in manifest["scenarios"]]
+    return items
+
+
+def provenance(manifest: dict) -> str:
+    """The provenance list, then every scenario's manifest entry."""
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td class='text'><code>{html.escape(v)}</code></td></tr>"
+        for k, v in provenance_items(manifest)
+    )
+    stamp = {k: manifest.get(k) for k in ("executor", "python")}
+    scenario_rows = pd.DataFrame(manifest["scenarios"])
+    return (
+        f'<div class="scroll"><table class="provenance">{rows}</table></div>'
+        + _frame_table(pd.DataFrame([stamp]))
+        + _frame_table(scenario_rows)
+    )
+
+
 def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
-    """Parameters with sources, each scenario's settings and the run's provenance."""
+    """Parameters with sources and each scenario's settings (provenance is in `provenance`)."""
     names = list(resolved)
     params = pd.DataFrame(
         [
@@ -456,11 +743,11 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
                 "original": p.original,
                 "uplift": p.uplift if p.is_money else None,
                 "source": p.source,
-                **{
-                    n: resolved[n]["parameters"].get(p.name)
+                "in scenarios, where it differs": "; ".join(
+                    f"{n}: {nf.parameter_value(resolved[n]['parameters'].get(p.name))}"
                     for n in names
                     if resolved[n]["parameters"].get(p.name) != p.value
-                },
+                ),
             }
             for p in REGISTRY.values()
         ]
@@ -473,15 +760,8 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
             if isinstance(settings, dict) and settings.get("enabled")
         ]
     )
-    stamp = {
-        k: manifest.get(k)
-        for k in ("version", "git_commit", "root_seed", "replicates", "executor", "created", "python")
-    }
-    scenario_rows = pd.DataFrame(manifest["scenarios"])
     return (
-        "<h3>Provenance</h3>"
-        + _frame_table(pd.DataFrame([stamp]))
-        + _frame_table(scenario_rows)
+        ""
         + "<h3>Levers switched on</h3>"
         + (_frame_table(levers) if len(levers) else "<p>none</p>")
         + "<h3>Parameters (default, plausible range, unit, source; scenario values where they differ)</h3>"
@@ -492,27 +772,175 @@ def appendix(manifest: dict, resolved: dict[str, dict]) -> str:
     )
 
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.85em}td,th{border:1px solid #ccc;
-padding:4px 8px;text-align:right;vertical-align:top}th{background:#f4f4f4}img{max-width:100%}
-.note{background:#fff8e1;border-left:4px solid #f0b400;padding:0.6em 1em}"""
+CSS = """*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1a1a1a;
+line-height:1.45;background:#fff}
+main{max-width:1200px;margin:0 auto;padding:1.2em 1.5em 3em}
+h1{font-size:1.7em;margin:0.3em 0}h2{font-size:1.3em;margin-top:2em;border-bottom:2px solid #0072B2;
+padding-bottom:0.2em}h3{font-size:1.08em;margin-top:1.5em}
+table{border-collapse:collapse;margin:0.8em 0;font-size:0.82em;display:block;overflow-x:auto;max-width:100%}
+caption{text-align:left;font-weight:600;padding:0.3em 0;caption-side:top}
+td,th{border:1px solid #ccc;padding:4px 7px;text-align:right;vertical-align:top}
+th{background:#f2f2f2}td small,th small{color:#444}
+.line{display:block;white-space:nowrap}.words{display:block;min-width:9em}
+td.text,th.text,tr>th:first-child{text-align:left}
+tr>th:first-child{min-width:9em;max-width:14em;overflow-wrap:break-word}
+img{max-width:100%;height:auto;display:block;margin:0.6em 0}
+.note{background:#fff8e1;border-left:4px solid #E69F00;padding:0.6em 1em}
+.summary{background:#eef5fb;border-left:5px solid #0072B2;padding:0.8em 1.2em;margin:1em 0}
+.summary .question{font-size:1.08em;font-weight:600}
+.quote{font-size:1.02em}
+.caveats li,.limitations li{margin:0.3em 0}
+nav{font-size:0.9em}nav a{margin-right:0.9em;white-space:nowrap}
+code{font-size:0.92em;overflow-wrap:anywhere}
+@media (max-width:900px){table{font-size:0.74em}td,th{padding:3px 4px}main{padding:1em}}
+@media (max-width:640px){main{padding:0.6em}table{font-size:0.68em}}
+@media print{@page{size:A4;margin:15mm}body{font-size:10pt}main{max-width:none;padding:0}
+nav{display:none}h2{break-after:avoid;page-break-after:avoid}
+img,table,.summary{break-inside:avoid;page-break-inside:avoid}
+img{max-height:245mm;width:auto;max-width:100%}
+table{display:table;overflow:visible;font-size:8pt}a{color:inherit;text-decoration:none}}"""
+
+SECTIONS = (  # (anchor, title) for the contents line
+    ("summary", "Summary"),
+    ("forest", "Differences from baseline"),
+    ("per1000", "Per 1,000 people"),
+    ("monthly", "Month by month"),
+    ("costs", "Costs"),
+    ("scale-up", "Scale-up"),
+    ("causal", "Site-style and causal"),
+    ("levers", "Which lever"),
+    ("drivers", "Drivers"),
+    ("sites", "Sites"),
+    ("public", "Public figures"),
+    ("fit", "Fit"),
+    ("scenarios", "Scenarios"),
+    ("methods", "Methods and provenance"),
+    ("appendix", "Parameters"),
+)
 
 
-def write_report(folder: str | Path, locked: bool = False) -> Path:
-    """Write `folder/report.html` and `folder/figures/*.png`; return the page's path. The folder
-    is checked first (`sim.run_reader`) and locked while the report is written, unless the
-    caller (a run) already holds the lock."""
+def write_report(
+    folder: str | Path, locked: bool = False, headline: str | None = None, docx: bool = False
+) -> Path:
+    """Write `folder/report.html` and `folder/figures/*.png` (and `folder/board_pack.docx`
+    with `docx`); return the page's path. `headline` picks the executive summary's scenario
+    (at_scale by default). The folder is checked first (`sim.run_reader`) and locked while the
+    report is written, unless the caller (a run) already holds the lock."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "not a folder (give an `ipc-sim run` output folder)")])
     run = read_run(folder)
+    names = [s["name"] for s in run.manifest["scenarios"]]
+    baseline = run.manifest.get("baseline")
+    if headline is not None and (headline not in names or headline == baseline):
+        choices = ", ".join(n for n in names if n != baseline) or "none"
+        raise InputError(
+            [
+                Problem(
+                    "--headline",
+                    "",
+                    f"{headline!r} is not a scenario of this run besides the baseline "
+                    f"(choose from: {choices})",
+                )
+            ]
+        )
     if locked:
-        return _write(folder, run)
+        return _write(folder, run, headline, docx)
     with lock_for_reading(folder):
-        return _write(folder, run)
+        return _write(folder, run, headline, docx)
 
 
-def _write(folder: Path, run: RunContents) -> Path:
+def run_headline(run: RunContents, wanted: str | None) -> Headline | None:
+    """The executive summary's data for the chosen scenario, or None without a baseline."""
+    manifest = run.manifest
+    baseline = manifest.get("baseline")
+    scenario = choose_scenario([s["name"] for s in manifest["scenarios"]], baseline, wanted)
+    if scenario is None:
+        return None
+    kind = interval_kind(manifest.get("parameters"))
+    sizes = {s["name"]: s["population_size"] for s in manifest["scenarios"]}
+    descriptions = {n: str(r.get("description") or "") for n, r in run.resolved.items()}
+    admissions = Triple(*_triple(run.summary, scenario, "emergency_admissions", "diff_"))
+    paired = paired_replicates(run.daily, sizes, scenario, baseline) if admissions.hi < 0 else None
+    return build_headline(run.summary, manifest, descriptions, scenario, paired, kind)
+
+
+def summary_section(h: Headline | None) -> str:
+    """The executive summary: question, headline table, quotable sentences, caveats."""
+    if h is None:
+        return (
+            "<p>This run has no baseline scenario (or nothing besides it), so there is no headline: "
+            "every difference needs a paired baseline.</p>"
+        )
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in headline_header(h))
+    body = "".join(
+        f"<tr><th class='text'>{html.escape(r[0])}</th>"
+        + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:])
+        + "</tr>"
+        for r in headline_rows(h)
+    )
+    ratio = h.per_admission_avoided
+    if ratio.value is not None:
+        v = ratio.value
+        per = f"Net cost per emergency admission avoided: GBP {nf.interval(v.mean, v.lo, v.hi, 0)}"
+        per += f" ({html.escape(ratio.reason)})." if ratio.reason else "."
+    else:
+        per = f"Net cost per emergency admission avoided: {html.escape(ratio.reason)}."
+    quotes = "".join(f"<p class='quote'>{html.escape(t)}</p>" for t in h.sentences)
+    caveats = "".join(f"<li>{html.escape(c)}</li>" for c in h.caveats)
+    return (
+        f'<div class="summary"><p class="question">{html.escape(h.question)}</p>{quotes}</div>'
+        f"<div class='scroll'><table class='headline'><caption>{html.escape(h.scenario)} against "
+        f"{html.escape(h.baseline)}: the whole cohort a year; costs in GBP at {price_year()} prices, "
+        f"undiscounted</caption><tr>{head}</tr>{body}</table></div><p>{per} % change is the change "
+        "and its interval over the baseline's mean.</p>"
+        f"<h3>Caveats</h3><ul class='caveats'>{caveats}</ul>"
+    )
+
+
+def descriptions_section(manifest: dict, resolved: dict[str, dict]) -> str:
+    """Each scenario's description (its YAML `description:`), size, horizon and levers."""
+    rows = []
+    for s in manifest["scenarios"]:
+        r = resolved.get(s["name"], {})
+        levers = [
+            k for k, v in (r.get("interventions") or {}).items() if isinstance(v, dict) and v.get("enabled")
+        ]
+        rows.append(
+            f"<tr><th class='text'>{html.escape(s['name'])}</th>"
+            f"<td class='text'>{html.escape(str(r.get('description') or '(no description)'))}</td>"
+            f"<td>{nf.number(s['population_size'], 0)}</td><td>{nf.number(s['horizon_days'], 0)}</td>"
+            f"<td class='text'>{html.escape(', '.join(levers) or 'none')}</td></tr>"
+        )
+    return (
+        "<table><tr><th>scenario</th><th>description</th><th>people</th><th>days</th>"
+        f"<th>levers on</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def methods_section(manifest: dict, baseline: str | None) -> str:
+    """How the numbers were made, the limitations that matter, and the run's provenance."""
+    from sim.headline import LIMITATIONS
+
+    limitations = "".join(f"<li>{html.escape(t)}</li>" for t in LIMITATIONS)
+    return (
+        "<h3>Methods</h3><p>An agent-based simulation of each person in the cohort, day by day, "
+        "with the acute hospital, its beds and its discharge places (README: What the model does). "
+        f"Each scenario runs {manifest['replicates']} replicates; replicate <i>k</i> of every "
+        f"scenario shares its random numbers (and parameter draw) with replicate <i>k</i> of "
+        f"<b>{html.escape(str(baseline))}</b>, so differences are paired by replicate. Intervals "
+        f"are 95% over replicates ({html.escape(interval_basis(manifest))}). Annual figures are "
+        "totals a year over the horizon; costs are at "
+        f"{price_year()} prices and undiscounted unless marked. Lever effect sizes come from "
+        "controlled studies (README: Lever effects from the controlled evidence).</p>"
+        f"<h3>Known limitations</h3><ul class='limitations'>{limitations}</ul>"
+        "<p>The README's Known limitations section lists every one.</p>"
+        f"<h3>Provenance</h3>{provenance(manifest)}"
+    )
+
+
+def _write(folder: Path, run: RunContents, wanted: str | None = None, docx: bool = False) -> Path:
     from sim.report_drivers import drivers_section, fit_section, waterfall_section
     from sim.report_sweep import sweep_section
 
@@ -530,37 +958,72 @@ def _write(folder: Path, run: RunContents) -> Path:
     for row in milestones.itertuples():
         targets.setdefault(row.scenario, {})[row.milestone] = (row.target, row.hold_tolerance)
     kind = interval_kind(manifest.get("parameters"))
-    monthly = monthly_figure(daily, figures / "monthly_outcomes.png", kind)
+    sizes = {s["name"]: s["population_size"] for s in manifest["scenarios"]}
+    headline = run_headline(run, wanted)
+    forest = forest_figure(summary, baseline, figures / "differences_from_baseline.png") if baseline else None
+    monthly = monthly_figure(daily, figures / "monthly_outcomes.png", kind, resolved, baseline)
     trajectory = trajectory_figure(daily, targets, figures / "scale_up_trajectory.png", kind)
-    costs = cost_figure(summary, figures / "costs_by_payer.png")
+    costs = cost_figure(summary, figures / "costs_by_payer.png", baseline)
+    ratios = (
+        {s: cost_per_admission(daily, summary, sizes, s, baseline, kind) for s in sizes if s != baseline}
+        if baseline
+        else {}
+    )
     check = (
         _frame_table(run.baseline_check)
         if run.baseline_check is not None
         else "<p>No baseline in this run.</p>"
     )
-    body = f"""<h1>ipc-sim projection</h1>
+    title = f": {html.escape(headline.scenario)} against {html.escape(headline.baseline)}" if headline else ""
+    forest_html = (
+        f"<p>Each dot is the paired difference from {html.escape(str(baseline))} per 1,000 people a "
+        "year; the line is its 95% interval. A line that crosses zero cannot be told from no change. "
+        'Costs in GBP thousand per 1,000 people.</p><img alt="Forest plot of differences from the '
+        f'baseline" src="data:image/png;base64,{forest}">'
+        if forest
+        else "<p>No baseline in this run, so no differences.</p>"
+    )
+    trajectory_html = (
+        f'<img alt="Scale-up trajectory" src="data:image/png;base64,{trajectory}">'
+        if trajectory
+        else "<p>No lever with a target.</p>"
+    )
+    ratio_basis = (
+        "the central 95% of the replicates' own ratios"
+        if kind != MONTE_CARLO
+        else "the delta-method t interval of the ratio of the mean differences"
+    )
+    contents = " ".join(f'<a href="#{a}">{t}</a>' for a, t in SECTIONS)
+    sections = [
+        f"""<h1>ipc-sim projection{title}</h1>
+<nav>{contents}</nav>
+<h2 id="summary">Executive summary</h2>
+{summary_section(headline)}
 <p>Scenarios: {", ".join(html.escape(s["name"]) for s in manifest["scenarios"])}.
 {manifest["replicates"]} replicates each, root seed {manifest["root_seed"]}, ipc-sim {manifest["version"]}
 (commit {manifest.get("git_commit") or "unknown"}). Intervals are 95% intervals over replicates
 ({html.escape(interval_basis(manifest))}); differences are paired by replicate against
-<b>{html.escape(str(baseline))}</b>, which shares its random numbers.</p>
-<h2>Annual outcomes per 1,000 people</h2>
-<p>Costs are in GBP at {price_year()} prices, undiscounted, by payer (see "Costs: how they are counted").</p>
-{outcomes_table(summary, baseline)}
-{sweep_section(manifest, summary, figures, _save)}
-<h2>Monthly A&amp;E attendances, admissions and DTOC</h2><img src="data:image/png;base64,{monthly}">
-<h2>Scale-up: reaching and holding the targets</h2>
-<p class="note">A target is a caseload to reach and hold: plans and budgets that end (the
-holder dies, leaves or moves into a care home) are replaced while the live caseload is short.
-A live plan's holder is alive, in the cohort and living at home; a live budget is in payment
-(budgets being set up count towards the commissioned number when offering, not as held). A
-target counts as reached, and as held on a later day, while the live caseload is at least the
-target less the hold tolerance. <i>days</i> is the first day reached, <i>held_share</i> the
-share of the days from then to the end on which it is held; <i>started</i> and <i>ended</i>
-are counted over the whole horizon, and started - ended = live.</p>
-{f'<img src="data:image/png;base64,{trajectory}">' if trajectory else "<p>No lever with a target.</p>"}
-{_frame_table(milestones) if len(milestones) else ""}
-<h2>Costs by payer</h2><img src="data:image/png;base64,{costs}">{net_cost_table(summary, baseline)}
+<b>{html.escape(str(baseline))}</b>, which shares its random numbers.</p>""",
+        f"""<h2 id="forest">Differences from the baseline, every scenario and outcome</h2>
+{forest_html}""",
+        f"""<h2 id="per1000">Annual outcomes per 1,000 people</h2>
+<p>Each cell: the value [95% interval] and, under it, the paired difference from the baseline
+[95% interval]. Costs are in GBP at {price_year()} prices, undiscounted, by payer (see
+"Costs: how they are counted").</p>
+{outcomes_table(summary, baseline)}""",
+        sweep_section(manifest, summary, figures, _save),
+        f"""<h2 id="monthly">Monthly A&amp;E attendances, admissions and DTOC</h2>
+<p>Totals per month for the whole cohort (each month of the projection is an equal share of
+the horizon, shown per average month of {DAYS_PER_MONTH:.1f} days), mean and 95% band, one
+row of panels per group of scenarios with the baseline in each. Calendar months follow
+<code>{START_DAY}</code>, the day of the year that day 0 falls on (91: 1 April; the model has no year).</p>
+<img alt="Monthly outcomes by scenario group" src="data:image/png;base64,{monthly}">""",
+        f"""<h2 id="costs">Costs by payer</h2>
+<img alt="Annual cost by payer with intervals" src="data:image/png;base64,{costs}">
+{payer_table(summary)}
+{net_cost_table(summary, baseline, ratios)}
+<p>Net cost per admission avoided is given only when the admissions interval lies below zero.
+Its interval is {ratio_basis}.</p>
 {discounting_note(resolved)}
 <h3>Personal health budgets: the NHS figure and the displacement behind it</h3>
 {phb_table(summary, resolved, baseline)}
@@ -577,30 +1040,53 @@ times the product of the yearly rises of the PSSRU HCHS pay and prices index (to
 cost inflation index (from 2015/16); figures later than {price_year()} are deflated, and a figure whose
 price year is unknown is taken as stated. The NHS index is used for social care costs too (the PSS
 inflator was not found).</p>
-{price_year_table()}
-<h2>What the site would measure, and what the model says caused it</h2>
+{price_year_table()}""",
+        f"""<h2 id="scale-up">Scale-up: reaching and holding the targets</h2>
+<p class="note">A target is a caseload to reach and hold: plans and budgets that end (the
+holder dies, leaves or moves into a care home) are replaced while the live caseload is short.
+A live plan's holder is alive, in the cohort and living at home; a live budget is in payment
+(budgets being set up count towards the commissioned number when offering, not as held). A
+target counts as reached, and as held on a later day, while the live caseload is at least the
+target less the hold tolerance. <i>days</i> is the first day reached, <i>held_share</i> the
+share of the days from then to the end on which it is held; <i>started</i> and <i>ended</i>
+are counted over the whole horizon, and started - ended = live.</p>
+{trajectory_html}
+{_frame_table(milestones) if len(milestones) else ""}""",
+        f"""<h2 id="causal">What the site would measure, and what the model says caused it</h2>
 <p class="note">The first column of each pair is a before/after on the planned people, the
 quarter before each plan against the quarter after, as the Stockton team measured its 41%
 and 19%. People are picked when their use is high, so it falls afterwards with no
 intervention at all (regression to the mean). The second column is the causal effect: the
 paired difference from the baseline, per planned person, as a share of what they would
 otherwise have used. Only the second is an effect of IPC.</p>
-{caseload_table(daily, summary, baseline, kind)}
-<h2>Which lever does what</h2>
-{waterfall_section(run.waterfall, figures / "lever_waterfall.png", _save)}
-<h2>What drives the uncertainty</h2>
-{drivers_section(run.morris, run.sobol)}
-<h2>Sites</h2>
+{caseload_table(daily, summary, baseline, kind)}""",
+        f"""<h2 id="levers">Which lever does what</h2>
+{waterfall_section(run.waterfall, figures / "lever_waterfall.png", _save)}""",
+        f"""<h2 id="drivers">What drives the uncertainty</h2>
+{drivers_section(run.morris, run.sobol)}""",
+        f"""<h2 id="sites">Sites</h2>
 <p class="note">Each site is an acute hospital with its own beds and catchment; its cohort
 uses only its beds and its councils' discharge places, shared with everyone else the site
 serves. Per 1,000 is per 1,000 of the site's cohort at the start.</p>
-{sites_table(run.sites)}
-<h2>Baseline against public figures</h2>{check}
-<h2>Fit to the calibration targets, and the held-out prediction</h2>
-{fit_section(daily)}
-<h2>Appendix</h2>{appendix(manifest, resolved)}"""
-    head = f"<meta charset='utf-8'><title>ipc-sim report</title><style>{CSS}</style>"
-    page = f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
+{sites_table(run.sites)}""",
+        f"""<h2 id="public">Baseline against public figures</h2>{check}""",
+        f"""<h2 id="fit">Fit to the calibration targets, and the held-out prediction</h2>
+{fit_section(daily)}""",
+        f"""<h2 id="scenarios">Scenarios</h2>{descriptions_section(manifest, resolved)}""",
+        f"""<h2 id="methods">Methods, known limitations and provenance</h2>
+{methods_section(manifest, baseline)}""",
+        f"""<h2 id="appendix">Appendix: parameters</h2>{appendix(manifest, resolved)}""",
+    ]
+    body = "\n".join(sections)
+    head = (
+        "<meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>ipc-sim report</title><style>{CSS}</style>"
+    )
+    page = f"<!doctype html><html lang='en-GB'><head>{head}</head><body><main>{body}</main></body></html>"
     out = folder / "report.html"
     write_text_atomic(out, page)
+    if docx:
+        from sim.board_pack import write_board_pack
+
+        write_board_pack(folder, run, headline, figures)
     return out

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import number_format as nf  # noqa: E402
 from sim.calibration_targets import fit_table, load_calibration_targets  # noqa: E402
 from sim.sensitivity import OUTCOMES, top_drivers  # noqa: E402
 from sim.waterfall import INTERACTIONS, TOTAL  # noqa: E402
@@ -25,7 +26,7 @@ DRIVERS_SHOWN = 5
 def _number(x: float) -> str:
     if not np.isfinite(x):
         return "–"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2g}" if abs(x) < 1 else f"{x:,.1f}"
+    return nf.number(x, 0) if abs(x) >= 100 else nf.significant(x, 2) if abs(x) < 1 else nf.number(x, 1)
 
 
 def waterfall_figure(table: pd.DataFrame, path: Path, save) -> str:
@@ -100,6 +101,18 @@ def waterfall_section(table: pd.DataFrame, path: Path, save) -> str:
     )
 
 
+def _basis(morris: pd.DataFrame) -> str:
+    """What the analysis's parameters moved over: the priors, or a posterior and the priors."""
+    column = morris["distribution"] if "distribution" in morris else pd.Series("prior", index=morris.index)
+    n = morris.loc[column == "posterior", "parameter"].nunique()
+    if n == 0:
+        return "over the priors"
+    return (
+        f"over the calibrated posterior for the {n} parameters marked (posterior) and the priors "
+        "for the rest, as the projection draws them"
+    )
+
+
 def drivers_section(morris: pd.DataFrame, sobol: pd.DataFrame) -> str:
     """Each outcome's top drivers by Morris mu*, with Sobol indices where they were computed."""
     if morris.empty:
@@ -116,15 +129,17 @@ def drivers_section(morris: pd.DataFrame, sobol: pd.DataFrame) -> str:
             s = st.get((metric, r.parameter))
             sobol_cell = f"{s.ST:.2f} ± {s.ST_conf:.2f}" if s is not None else "–"
             noise = "" if bool(r.above_noise) else " (within noise)"
+            over = " (posterior)" if getattr(r, "distribution", "prior") == "posterior" else ""
             rows.append(
                 f"<tr><td>{html.escape(label) if rank == 1 else ''}</td><td>{rank}</td>"
-                f"<td>{html.escape(r.parameter)}</td><td>{_number(r.mu_star)} ± {_number(r.mu_star_conf)}"
+                f"<td>{html.escape(r.parameter)}{over}</td>"
+                f"<td>{_number(r.mu_star)} ± {_number(r.mu_star_conf)}"
                 f"{noise}</td><td>{sobol_cell}</td></tr>"
             )
     return (
         '<p class="note">How much each uncertain parameter moves the at-scale effect, from a '
-        "global sensitivity analysis over the priors (<code>ipc-sim sensitivity</code>): Morris "
-        "mu* is the mean absolute change in the effect as the parameter crosses its prior; the "
+        f"global sensitivity analysis {_basis(morris)} (<code>ipc-sim sensitivity</code>): Morris "
+        "mu* is the mean absolute change in the effect as the parameter crosses its distribution; the "
         "Sobol total index (ST) is the share of the effect's variance the parameter accounts for, "
         "interactions included, among the parameters taken on to Sobol. An index below the noise "
         "floor (the Monte Carlo noise of one point) cannot be told from noise.</p>"
@@ -160,8 +175,8 @@ def fit_section(daily: pd.DataFrame) -> str:
     table = fit_table(usable, daily)
     rows = "".join(
         f"<tr><td>{html.escape(r.target)}{' <b>(held out)</b>' if r.held_out else ''}</td>"
-        f"<td>{r.value:,.3g} ± {r.sd:,.2g}</td>"
-        f"<td>{r.model_mean:,.3g} [{r.model_lo95:,.3g}, {r.model_hi95:,.3g}]"
+        f"<td>{nf.significant(r.value)} ± {nf.significant(r.sd, 2)}</td>"
+        f"<td>{nf.significant(r.model_mean)} [{nf.significant(r.model_lo95)}, {nf.significant(r.model_hi95)}]"
         f"</td><td>{r.z:+.1f}</td></tr>"
         for r in table.itertuples()
     )

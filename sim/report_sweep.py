@@ -180,9 +180,10 @@ def sweep_section(manifest: dict[str, Any], summary: pd.DataFrame, figures: Path
     figure = sweep_figure(points, keys, figures / "sweep.png", save, paired)
     against = f" against <b>{html.escape(str(manifest['baseline']))}</b>" if paired else ""
     return (
-        "<h2>Sweep: the outcomes against each varied setting</h2>"
+        "<h2 id='sweep'>Sweep: the outcomes against each varied setting</h2>"
         f"<p class='note'>{len(found)} grid points{against}, every point run on the same"
         " replicates' random numbers as the baseline (sweep.csv has every outcome). In each panel one"
         " line is one scenario swept with its other varied settings held, as its label says.</p>"
-        f'<img src="data:image/png;base64,{figure}">' + sweep_table(points, keys, paired)
+        f'<img alt="Outcomes against each varied setting" src="data:image/png;base64,{figure}">'
+        + sweep_table(points, keys, paired)
     )

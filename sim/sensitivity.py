@@ -16,6 +16,13 @@ design:
     sobol_samples: 16          # Saltelli base samples, a power of two: N x (top + 2) points
     noise_replicates: 4        # the Monte Carlo noise of one point's effect
     seed: 1
+    posterior: stockton/posterior.csv   # optional: its parameters move over their posterior
+
+Without `posterior`, every parameter moves across its prior: what moves the answer across
+what we believed before the data. With it, the parameters the posterior holds move across
+their weighted posterior marginals instead (the rest across their priors): what moves the
+answer as `make run` projects it (`--parameters POSTERIOR --parameters prior`). Morris and
+Sobol move one parameter at a time, so the posterior's correlations are not kept here.
 
 Each point runs the baseline and the intervention with the same parameters and seed, so its
 effect (intervention - baseline, a year) is paired. Parameters move in probability space:
@@ -50,7 +57,7 @@ from pydantic import Field, field_validator
 from sim.errors import InputError, Problem
 from sim.lever import StrictSpec
 from sim.limits import MAX_HORIZON_DAYS, MAX_POPULATION, MIN_POPULATION
-from sim.priors import PriorSet, load_priors
+from sim.priors import PosteriorSample, PriorSet, load_posterior, load_priors, posterior_marginals
 from sim.units import DAYS_PER_YEAR
 from sim.yaml_reader import read_mapping
 
@@ -80,6 +87,7 @@ class SensitivityConfig(StrictSpec):
     sobol_samples: int = Field(default=16, ge=2, le=2**14)
     noise_replicates: int = Field(default=4, ge=2, le=1000)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    posterior: str | None = Field(default=None, min_length=1, max_length=1000)
 
     @field_validator("sobol_samples")
     @classmethod
@@ -105,6 +113,16 @@ class Sensitivity:
     intervention: Any
     priors: PriorSet
     source: str
+    posterior: PosteriorSample | None = None
+
+    @property
+    def distributions(self) -> dict[str, Any]:
+        """Each varied parameter's quantile function: its posterior marginal where the
+        posterior has it, else its prior."""
+        out: dict[str, Any] = {p.name: p for p in self.priors.priors}
+        if self.posterior is not None:
+            out.update({n: m for n, m in posterior_marginals(self.posterior).items() if n in out})
+        return out
 
     def problem(self, names: tuple[str, ...]) -> dict[str, Any]:
         """SALib's problem: every parameter in probability space."""
@@ -112,8 +130,8 @@ class Sensitivity:
 
     def values(self, names: tuple[str, ...], u: np.ndarray) -> dict[str, float]:
         """Probabilities to parameter values (everything not named stays at its prior median)."""
-        by_name = {p.name: p for p in self.priors.priors}
-        point = {p.name: float(p.quantile(CENTRE)) for p in self.priors.priors}
+        by_name = self.distributions
+        point = {n: float(d.quantile(CENTRE)) for n, d in by_name.items()}
         point.update({n: float(by_name[n].quantile(x)) for n, x in zip(names, u, strict=True)})
         return point
 
@@ -167,6 +185,18 @@ def load_sensitivity(path: str | Path) -> Sensitivity:
         priors = load_priors(here / config.priors)
     except InputError as exc:
         problems += exc.problems
+    posterior = None
+    if config.posterior is not None:
+        try:
+            posterior = load_posterior(here / config.posterior)
+        except InputError as exc:
+            problems += exc.problems
+    if posterior is not None and priors is not None:
+        unknown = [n for n in posterior.names if n not in priors.names]
+        problems += [
+            Problem(shown, "posterior", f"{n} has no prior in {config.priors}: the design cannot vary it")
+            for n in unknown
+        ]
     if priors is not None and config.parameters is not None:
         unknown = [n for n in config.parameters if n not in priors.names]
         problems += [Problem(shown, "parameters", f"{n} has no prior in {config.priors}") for n in unknown]
@@ -186,7 +216,7 @@ def load_sensitivity(path: str | Path) -> Sensitivity:
         problems.append(Problem(shown, "intervention", f"is the baseline scenario {scenarios[0].name!r}"))
     if problems:
         raise InputError(problems)
-    return Sensitivity(config, scenarios[0], scenarios[1], priors, shown)
+    return Sensitivity(config, scenarios[0], scenarios[1], priors, shown, posterior)
 
 
 def identity(sensitivity: Sensitivity) -> dict[str, Any]:
@@ -195,6 +225,7 @@ def identity(sensitivity: Sensitivity) -> dict[str, Any]:
         "settings": sensitivity.config.model_dump(),
         "scenarios": [sensitivity.baseline.sha256(), sensitivity.intervention.sha256()],
         "priors": sensitivity.priors.sha256,
+        "posterior": None if sensitivity.posterior is None else sensitivity.posterior.sha256,
         "parameters": list(sensitivity.priors.names),
     }
 
@@ -333,6 +364,9 @@ def _analyse(sensitivity: Sensitivity, out: Path, executor: Any, progress: bool,
         "config": sensitivity.source,
         "settings": config.model_dump(),
         "parameters": list(names),
+        "over_posterior": []
+        if sensitivity.posterior is None
+        else [n for n in names if n in sensitivity.posterior.names],
         "sobol_parameters": top,
         "points": {"morris": len(points), "noise": config.noise_replicates, "sobol": n_sobol},
         "simulations": 2 * (len(points) + config.noise_replicates + n_sobol),
@@ -380,7 +414,7 @@ def tornado(morris: pd.DataFrame, path: Path, n: int = 10) -> None:
             ax.axvline(rows["noise_floor"].iloc[0], color="#D55E00", linestyle="--", label="noise floor")
             ax.legend(fontsize=7, loc="lower right")
         ax.set_title(f"Effect on {label}", fontsize=9)
-        ax.set_xlabel("Morris mu*: change in the effect across the prior", fontsize=8)
+        ax.set_xlabel("Morris mu*: change in the effect across the parameter's distribution", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -410,4 +444,17 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
         tables[kept] = table
     if problems:
         raise InputError(problems)
+    morris = tables["sensitivity_morris.csv"]
+    morris["distribution"] = _distributions(Path(folder), morris)
     return tables
+
+
+def _distributions(folder: Path, morris: pd.DataFrame) -> pd.Series:
+    """Which distribution each parameter crossed: `posterior` for those the analysis's record
+    lists under over_posterior, else `prior` (an analysis from before posteriors moved every
+    parameter over its prior)."""
+    try:
+        over = set(json.loads((folder / "sensitivity.json").read_text()).get("over_posterior", []))
+    except (OSError, ValueError):
+        over = set()
+    return morris["parameter"].map(lambda n: "posterior" if n in over else "prior")

@@ -237,6 +237,24 @@ CASES: dict[str, Case] = {
         ("one.yaml", "two.yaml"),
         (("one.yaml", "bogus", "unknown key"), ("two.yaml", "parameters.ae.admit_base", "<= 1")),
     ),
+    "headline_not_a_scenario": Case(
+        {"baseline.yaml": valid("baseline"), "ok.yaml": valid("ok")},
+        ("baseline.yaml", "ok.yaml", "--report", "--headline", "nowhere"),
+        (("command line", "--headline", "'nowhere'"),),
+        commands=("run",),
+    ),
+    "headline_is_the_baseline": Case(
+        {"baseline.yaml": valid("baseline"), "ok.yaml": valid("ok")},
+        ("baseline.yaml", "ok.yaml", "--report", "--headline", "baseline"),
+        (("command line", "--headline", "besides the baseline"),),
+        commands=("run",),
+    ),
+    "docx_without_report": Case(
+        {"ok.yaml": valid("ok")},
+        ("ok.yaml", "--docx"),
+        (("command line", "--headline/--docx", "need --report"),),
+        commands=("run",),
+    ),
     "reps_zero": Case(
         {"ok.yaml": valid("ok")},
         ("ok.yaml", "--reps", "0"),

@@ -12,9 +12,14 @@ import pytest
 from conftest import ROOT, write_yaml
 
 from sim.cli import main
-from sim.report import HEADLINE
+from sim.report import HEADLINE, PER_1000_GROUPS
 
-FIGURES = ("monthly_outcomes.png", "scale_up_trajectory.png", "costs_by_payer.png")
+FIGURES = (
+    "differences_from_baseline.png",
+    "monthly_outcomes.png",
+    "scale_up_trajectory.png",
+    "costs_by_payer.png",
+)
 DAYS = 200  # long enough for the site's quarter-before/quarter-after caseload measure
 
 
@@ -28,6 +33,7 @@ def run_folder(tmp_path_factory) -> Path:
                 folder / f"{name}_small.yaml",
                 {
                     "name": name,
+                    "description": f"{name} & 1,500 people, for the report's tests",
                     "extends": str(ROOT / "scenarios" / f"{name}.yaml"),
                     "population": {"size": 1500},
                 },
@@ -66,7 +72,7 @@ def test_report_writes_the_page_and_every_figure(run_folder, report):
 
 
 def test_report_is_self_contained(report):
-    images = re.findall(r'<img src="([^"]*)"', report)
+    images = re.findall(r'<img [^>]*src="([^"]*)"', report)
 
     assert len(images) == len(FIGURES)
     assert all(src.startswith("data:image/png;base64,") for src in images)
@@ -75,24 +81,30 @@ def test_report_is_self_contained(report):
     assert "<link" not in report.lower()
 
 
-def test_report_has_the_per_1000_table_for_every_scenario(report):
-    table = report[report.index("per 1,000 people a year") :]
-    table = table[: table.index("</table>")]
+def per_1000(report: str) -> pd.DataFrame:
+    """The three per-1,000 tables side by side: one row per scenario, one column per outcome."""
+    every = tables(report)
+    parts = []
+    for _, outcomes in PER_1000_GROUPS:
+        wanted = ["scenario", *(label.replace(" (GBP)", "") for _, label in outcomes)]
+        found = [t for t in every if list(t.columns) == wanted]
+        assert len(found) == 1, wanted
+        parts.append(found[0].set_index("scenario"))
+    return pd.concat(parts, axis=1)
 
-    for label in (
-        "Emergency admissions",
-        "Delayed transfer (DTOC) days",
-        "IPC programme cost (GBP)",
-        "PHB spend (GBP)",
-    ):
-        assert label in table
-    assert "<th>baseline</th>" in table and "<th>at_scale</th>" in table
-    assert "vs baseline" in table
+
+def test_report_has_the_per_1000_table_for_every_scenario(report):
+    table = per_1000(report)
+
+    assert list(table.index) == ["baseline", "at_scale"]
+    assert list(table.columns) == [label.replace(" (GBP)", "") for _, label in HEADLINE]
+    assert all("vs baseline" in cell for cell in table.loc["at_scale"])
+    assert not any("vs baseline" in cell for cell in table.loc["baseline"])
 
 
 def test_report_shows_the_site_style_caseload_measure_beside_the_causal_effect(report):
-    section = report[report.index("What the site would measure") :]
-    section = section[: section.index("<h2>", 10)]
+    section = report[report.index('<h2 id="causal">') :]
+    section = section[: section.index("<h2", 10)]
 
     assert "site-style" in section
     assert "causal vs paired baseline" in section
@@ -142,11 +154,21 @@ def test_report_on_a_folder_that_is_not_a_run_exits_2_and_writes_nothing(tmp_pat
 
 
 # --- the page's numbers are the run's numbers -----------------------------------------------------
-NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"[-\u2212]?£?\d[\d,]*(?:\.\d+)?[mk]?")
 
 
 def numbers(cell: str) -> list[float]:
-    return [float(n.replace(",", "")) for n in NUMBER.findall(str(cell))]
+    """The figures in a cell, '£1.26m' as 1,260,000, '£355k' as 355,000, the typographic minus as '-'."""
+    out = []
+    for n in NUMBER.findall(str(cell)):
+        text = n.replace("\u2212", "-").replace(",", "").replace("£", "")
+        scale = {"m": 1e6, "k": 1e3}.get(text[-1], 1.0)
+        out.append(float(text.rstrip("mk")) * scale)
+    return out
+
+
+def shown_decimals(cell: str) -> list[int]:
+    return [len(n.split(".")[1].rstrip("mk")) if "." in n else 0 for n in NUMBER.findall(str(cell))]
 
 
 def tables(report: str) -> list[pd.DataFrame]:
@@ -164,25 +186,36 @@ def summary_row(run_folder: Path, scenario: str, metric: str) -> pd.Series:
     return summary[(summary["scenario"] == scenario) & (summary["metric"] == metric)].iloc[0]
 
 
-def assert_shown(shown: list[float], expected: list[float]) -> None:
-    """Shown with 1 decimal under 1,000 and none above: equal to the run's within that rounding."""
+def assert_shown(shown: list[float], expected: list[float], decimals: list[int] | None = None) -> None:
+    """Equal to the run's within half a unit of the last decimal shown (decimals given), or
+    within three significant figures (money in £ and £m)."""
     assert len(shown) == len(expected), (shown, expected)
-    for s, e in zip(shown, expected, strict=True):
-        assert abs(s - e) <= (0.5 if abs(expected[0]) >= 1000 else 0.05) + 1e-9, (shown, expected)
+    for i, (s, e) in enumerate(zip(shown, expected, strict=True)):
+        tolerance = 0.5 * 10 ** -decimals[i] if decimals else 0.005 * max(abs(e), 1e-9) + 0.5
+        assert abs(s - e) <= tolerance + 1e-9, (shown, expected)
 
 
 @pytest.mark.parametrize("label,metric", [(label, metric) for metric, label in HEADLINE])
 def test_per_1000_table_shows_summary_csv_means_intervals_and_paired_differences(
     run_folder, report, label, metric
 ):
-    table = table_with(report, "per 1,000 people a year").set_index("per 1,000 people a year")
-    base = summary_row(run_folder, "baseline", metric)
-    scale = summary_row(run_folder, "at_scale", metric)
+    """Costs are shown in GBP thousand."""
+    table = per_1000(report)
+    column = label.replace(" (GBP)", "")
+    scale_by = 1000 if metric.startswith("cost_") else 1
+    rows = pd.read_csv(run_folder / "summary.csv").set_index(["scenario", "metric"])
+    base, scale = rows.loc[("baseline", metric)], rows.loc[("at_scale", metric)]
+    cell = table.loc["baseline", column]
 
-    assert_shown(numbers(table.loc[label, "baseline"]), [base["mean"], base["lo95"], base["hi95"]])
-    shown = numbers(table.loc[label, "at_scale"])
-    assert_shown(shown[:3], [scale["mean"], scale["lo95"], scale["hi95"]])
-    assert_shown(shown[3:], [scale["diff_mean"], scale["diff_lo95"], scale["diff_hi95"]])
+    assert_shown(
+        numbers(cell), [base[c] / scale_by for c in ("mean", "lo95", "hi95")], shown_decimals(cell)
+    )
+    cell = table.loc["at_scale", column]
+    shown, decimals = numbers(cell), shown_decimals(cell)
+    assert_shown(shown[:3], [scale[c] / scale_by for c in ("mean", "lo95", "hi95")], decimals[:3])
+    assert_shown(
+        shown[3:], [scale[c] / scale_by for c in ("diff_mean", "diff_lo95", "diff_hi95")], decimals[3:]
+    )
 
 
 def test_net_cost_table_shows_the_paired_cost_and_admission_differences(run_folder, report):
@@ -192,7 +225,9 @@ def test_net_cost_table_shows_the_paired_cost_and_admission_differences(run_fold
 
     assert_shown(numbers(row.iloc[0]), [cost["diff_mean"], cost["diff_lo95"], cost["diff_hi95"]])
     assert_shown(
-        numbers(row.iloc[1]), [admissions["diff_mean"], admissions["diff_lo95"], admissions["diff_hi95"]]
+        numbers(row.iloc[1]),
+        [admissions["diff_mean"], admissions["diff_lo95"], admissions["diff_hi95"]],
+        shown_decimals(row.iloc[1]),
     )
 
 
@@ -289,8 +324,9 @@ def test_phb_table_shows_the_nhs_difference_at_both_ends_of_the_displacement_pri
     assert spend > 0
     assert float(row["displacement used"]) == 0.3
     # the displacement changes only the books: the NHS figure moves by (0.3 - d) x spend
-    assert float(row["NHS cost vs baseline at displacement 0"]) == pytest.approx(nhs + 0.3 * spend, abs=0.5)
-    assert float(row["NHS cost vs baseline at displacement 1.2"]) == pytest.approx(nhs - 0.9 * spend, abs=0.5)
+    at_0, at_12 = (numbers(row[f"NHS cost vs baseline at displacement {d}"])[0] for d in ("0", "1.2"))
+    assert at_0 == pytest.approx(nhs + 0.3 * spend, abs=0.5)
+    assert at_12 == pytest.approx(nhs - 0.9 * spend, abs=0.5)
     assert "is an <b>input</b>" in report
 
 
@@ -317,3 +353,53 @@ def test_the_report_says_when_its_intervals_include_parameter_uncertainty():
     basis = interval_basis(manifest)
     assert basis.startswith("they include parameter uncertainty: 3 drawn; ")
     assert "central 95% of the replicates' own values, not the interval of their mean" in basis
+
+
+# --- the board-ready layout --------------------------------------------------------------------
+
+
+def test_the_report_opens_with_the_executive_summary_and_its_caveats(report):
+    first = re.search(r"<h2[^>]*>([^<]*)</h2>", report).group(1)
+
+    assert first == "Executive summary"
+    summary = report[report.index('id="summary"') : report.index('id="forest"')]
+    assert "What would at_scale" in summary
+    assert "planning range from a model, not a forecast" in summary
+    assert "leave out uncertainty in the parameters" in summary  # this run has fixed parameters
+    assert "<meta name='viewport'" in report
+    assert "@media print{@page{size:A4" in report
+
+
+def test_each_scenario_is_described_by_its_yaml_description(report):
+    section = report[report.index('id="scenarios"') :]
+    for name in ("baseline", "at_scale"):
+        assert f"{name} &amp; 1,500 people, for the report&#x27;s tests" in section
+
+
+def test_every_shipped_scenario_has_a_description():
+    import yaml
+
+    for path in (ROOT / "scenarios").glob("*.yaml"):
+        assert str(yaml.safe_load(path.read_text()).get("description", "")).strip(), path.name
+
+
+def test_months_split_the_horizon_evenly_and_none_is_dropped():
+    """730 days = 24 months of 30.4 days: each 30 or 31 days, all 24 present (month 24 was lost)."""
+    import numpy as np
+
+    from sim.report import month_bins
+
+    month, months = month_bins(np.arange(730), 730)
+    counts = np.bincount(month)
+
+    assert months == 24 and len(counts) == 24
+    assert set(counts) <= {30, 31} and counts.sum() == 730
+
+
+def test_calendar_months_follow_the_day_of_the_year_day_0_falls_on():
+    from sim.report import month_names
+
+    assert month_names(91, 12, 365) == [
+        "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"
+    ]  # fmt: skip
+    assert month_names(0, 3, 91) == ["Jan", "Feb", "Mar"]

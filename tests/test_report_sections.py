@@ -66,6 +66,21 @@ def test_sobol_total_index_is_shown_beside_its_parameter():
     assert (table["Sobol ST"] == "–").sum() == len(table) - 1
 
 
+def test_an_analysis_over_a_posterior_says_so_and_marks_its_parameters():
+    morris = _morris().assign(distribution=lambda t: t["parameter"].map({"p6": "posterior"}).fillna("prior"))
+    section = drivers_section(morris, pd.DataFrame())
+    table = pd.read_html(io.StringIO(section))[0]
+
+    assert "posterior for the 1 parameters marked" in section
+    assert (table["parameter"] == "p6 (posterior)").sum() == len(OUTCOMES)
+
+
+def test_an_analysis_without_the_column_moved_every_parameter_over_its_prior():
+    section = drivers_section(_morris(), pd.DataFrame())
+
+    assert "over the priors" in section and "(posterior)" not in section
+
+
 def test_without_an_analysis_the_section_says_how_to_get_one():
     assert "--sensitivity DIR" in drivers_section(pd.DataFrame(), pd.DataFrame())
 
@@ -97,7 +112,7 @@ def test_waterfall_table_has_a_row_per_step_and_a_column_per_outcome(tmp_path):
         TOTAL.replace("_", " "),
     ]
     assert list(table.columns[1:]) == list(OUTCOMES.values())
-    assert table.iloc[0, 1] == "-30.0 [-34.0, -26.0]"
+    assert table.iloc[0, 1] == "\u221230.0 [\u221234.0, \u221226.0]"  # the typographic minus
 
 
 def test_waterfall_figure_is_drawn_and_the_sharing_of_interactions_is_stated(tmp_path):

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from sim.batch import TASK_DIR
 from sim.cli import main
+from sim.priors import PosteriorSample, posterior_marginals
 from sim.sensitivity import load_sensitivity, top_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,3 +150,55 @@ def test_mu_star_is_the_change_per_unit_of_probability_of_a_linear_response():
 
     assert [rows[n]["mu_star"] for n in "abc"] == pytest.approx([3.0, 2.0, 0.0])
     assert [rows[n]["mu"] for n in "abc"] == pytest.approx([3.0, -2.0, 0.0])
+
+
+def test_a_posterior_marginal_puts_each_particle_at_the_middle_of_its_weight():
+    """Two particles of weights 3/4 and 1/4 stand at probabilities 3/8 and 7/8; between them
+    the quantile is linear (5/8 is half-way: 1.5), beyond them flat."""
+    sample = PosteriorSample(pd.DataFrame({RISK: [1.0, 2.0]}), np.array([0.75, 0.25]), "p.csv", "x")
+    marginal = posterior_marginals(sample)[RISK]
+
+    assert marginal.quantile([0.1, 0.375, 0.625, 0.875, 0.99]) == pytest.approx([1.0, 1.0, 1.5, 2.0, 2.0])
+
+
+def test_particles_of_equal_value_merge_their_weight():
+    sample = PosteriorSample(pd.DataFrame({RISK: [1.0, 1.0, 2.0]}), np.array([0.25, 0.25, 0.5]), "p.csv", "x")
+
+    assert posterior_marginals(sample)[RISK].quantile(0.25) == pytest.approx(1.0)  # 1.0 holds [0, 0.5)
+    assert posterior_marginals(sample)[RISK].quantile(0.5) == pytest.approx(1.5)  # midway 0.25 -> 0.75
+
+
+def test_with_a_posterior_its_parameters_move_over_it_and_the_rest_over_their_priors(tmp_path):
+    pd.DataFrame({"weight": [1.0, 1.0], RISK: [0.4, 0.6]}).to_csv(tmp_path / "posterior.csv", index=False)
+    sensitivity = load_sensitivity(_write(tmp_path, posterior="posterior.csv"))
+    prior = {p.name: p for p in load_sensitivity(_write(tmp_path)).priors.priors}
+
+    centre = sensitivity.values((), np.array([]))
+    assert centre[RISK] == pytest.approx(0.5)  # the two particles' midpoint, not the prior's median
+    assert centre[PRICE] == pytest.approx(float(prior[PRICE].quantile(0.5)))
+    assert sensitivity.values((RISK,), np.array([0.0]))[RISK] == pytest.approx(0.4)
+
+
+def test_a_posterior_parameter_without_a_prior_is_named(tmp_path, capsys):
+    pd.DataFrame({"weight": [1.0], "ae.admit_base": [0.4]}).to_csv(tmp_path / "posterior.csv", index=False)
+    path = _write(tmp_path, posterior="posterior.csv")
+
+    assert main(["sensitivity", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "posterior" in err and "ae.admit_base has no prior" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_run_reads_which_parameters_an_analysis_moved_over_a_posterior(analysed, tmp_path):
+    from sim.sensitivity import read_tables
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("morris.csv", "sobol.csv"):
+        (copy / name).write_text((analysed / name).read_text())
+    record = json.loads((analysed / "sensitivity.json").read_text())
+    (copy / "sensitivity.json").write_text(json.dumps({**record, "over_posterior": [RISK]}))
+
+    morris = read_tables(copy)["sensitivity_morris.csv"]
+    assert set(morris.loc[morris["distribution"] == "posterior", "parameter"]) == {RISK}
+    assert set(read_tables(analysed)["sensitivity_morris.csv"]["distribution"]) == {"prior"}
