@@ -5,6 +5,7 @@ reproduces exactly from the downloaded files."""
 from __future__ import annotations
 
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,10 @@ def test_a_tiny_run_from_the_page_is_the_cli_run_of_the_downloaded_files(
     page.run()
     assert page.selectbox(key="compare-run-tiny").value == "tiny"
     assert len(page.get("vega_lite_chart")) >= 3  # differences, costs by payer, scale-up trajectory
-    assert {"download-report", "download-zip"} <= {b.key for b in page.get("download_button")}
+    assert {"download-report", "download-board-pack", "download-zip"} <= {
+        b.key for b in page.get("download_button")
+    }
+    assert zipfile.ZipFile(runs / "tiny" / "board_pack.docx").getinfo("word/document.xml")  # a Word file
     files = page.session_state["checked"].files  # what the download buttons offer
     cli = tmp_path / "cli"
     cli.mkdir()

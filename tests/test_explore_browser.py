@@ -181,6 +181,7 @@ def test_a_planner_sets_up_runs_and_compares_in_a_browser(explorer: int, browser
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".vega-embed canvas, .vega-embed svg"))
     wait(browser, lambda d: text_on_page(d, "Download report.html"))
     assert text_on_page(browser, "Download the run folder (.zip)")
+    assert text_on_page(browser, "Download the board pack (.docx)")
     shots += screenshots(browser, tmp_path, "2_compare", "//*[contains(text(), 'Costs by payer')]")
 
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")

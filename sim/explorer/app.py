@@ -44,6 +44,8 @@ SITE_MODES = {
 SITE_COLUMNS = ("name", "catchment", "eligible", "beds", "cubicles", "cohort_share")
 WHOLE_SITE_COLUMNS = ("catchment", "eligible", "beds", "cubicles")
 REGISTRY = {row["name"]: row for row in registry_table()}
+BOARD_PACK = "board_pack.docx"  # what `ipc-sim report --docx` writes
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def runs_folder() -> Path:
@@ -571,9 +573,11 @@ def site_style(run: Any) -> None:
 
 
 def downloads(folder: Path) -> None:
+    """report.html and the Word board pack (written by the run; written here for a run made
+    without them), and the run folder as a zip."""
     cols = st.columns(3)
-    page = folder / "report.html"
-    if page.is_file():
+    page, pack = folder / "report.html", folder / BOARD_PACK
+    if page.is_file() and pack.is_file():
         cols[0].download_button(
             "Download report.html",
             page.read_bytes(),
@@ -581,13 +585,24 @@ def downloads(folder: Path) -> None:
             mime="text/html",
             key="download-report",
         )
-    elif cols[0].button("Write report.html", key="write-report"):
+        cols[1].download_button(
+            "Download the board pack (.docx)",
+            pack.read_bytes(),
+            file_name=f"{folder.name}_board_pack.docx",
+            mime=DOCX,
+            key="download-board-pack",
+        )
+    elif cols[0].button("Write report.html and the board pack", key="write-report"):
         from sim.report import write_report
 
-        write_report(folder)
-        st.rerun()
+        try:
+            write_report(folder, docx=True)
+        except InputError as exc:
+            st.error("\n\n".join(str(p) for p in exc.problems))
+        else:
+            st.rerun()
     stamp = (folder / "manifest.json").stat().st_mtime
-    cols[1].download_button(
+    cols[2].download_button(
         "Download the run folder (.zip)",
         zipped(str(folder), stamp),
         file_name=f"{folder.name}.zip",

@@ -131,7 +131,7 @@ def command(
 ) -> list[str]:
     """The `ipc-sim run` command for the job (what the planner can type to do the same)."""
     argv = [*map(str, files), "--reps", str(reps), "--seed", str(seed), "--out", str(folder)]
-    argv += ["--workers", str(workers), "--no-progress", "--report"]
+    argv += ["--workers", str(workers), "--no-progress", "--report", "--docx"]
     for source in parameters:
         argv += ["--parameters", source]
     return argv
