@@ -106,3 +106,27 @@ def test_a_tiny_run_from_the_page_is_the_cli_run_of_the_downloaded_files(
     argv = ["run", *paths, "--reps", "2", "--seed", "7", "--out", str(cli / "run"), "--workers", "1"]
     assert main([*argv, "--no-progress"]) == 0
     assert (cli / "run" / "summary.csv").read_bytes() == (runs / "tiny" / "summary.csv").read_bytes()
+
+
+def test_sites_set_to_auto_go_into_the_downloaded_file(page: AppTest) -> None:
+    sites = next(s for s in page.selectbox if str(s.key).endswith("|sites"))
+    sites.set_value(next(o for o in sites.options if o.startswith("auto"))).run()
+    files = page.session_state["checked"].files
+    assert "sites: auto\n" in files["demonstrator_2017.yaml"] and "sites: auto\n" in files["baseline.yaml"]
+
+
+def test_starting_from_an_upload_shows_no_form_until_a_file_is_given(page: AppTest) -> None:
+    """(AppTest cannot upload a file; tests/test_explore_form.py checks what an upload may say.)"""
+    page.radio(key="start").set_value("an uploaded YAML file").run()
+    assert not [w for w in page.number_input if str(w.key).endswith("|population.size")]
+    assert any("extends: baseline.yaml" in i.value for i in page.info)
+    assert run_button_absent(page)
+
+
+def run_button_absent(page: AppTest) -> bool:
+    return all(b.key != "run" for b in page.button)
+
+
+def test_explore_refuses_a_bad_port_like_every_bad_input(capsys) -> None:
+    assert main(["explore", "--port", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "command line: --port: must be >= 1, got 0"

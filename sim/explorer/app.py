@@ -305,7 +305,7 @@ def choose_base(runs: Path) -> tuple[Scenario | None, str]:
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()[:16]
     try:
-        scenario = form.load_upload(content, runs / jobs.JOBS / "uploads" / digest, LIBRARY)
+        scenario = form.load_upload(content, runs / jobs.JOBS / ".uploads" / digest, LIBRARY)
     except InputError as exc:
         st.error("The uploaded file cannot be used:\n\n" + "\n\n".join(f"`{p}`" for p in exc.problems))
         return None, ""
