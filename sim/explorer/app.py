@@ -44,6 +44,7 @@ SITE_MODES = {
 SITE_COLUMNS = ("name", "catchment", "eligible", "beds", "cubicles", "cohort_share")
 WHOLE_SITE_COLUMNS = ("catchment", "eligible", "beds", "cubicles")
 REGISTRY = {row["name"]: row for row in registry_table()}
+MAX_POINTS = 24  # a series with more x values is drawn as a line without a marker at each
 BOARD_PACK = "board_pack.docx"  # what `ipc-sim report --docx` writes
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -460,7 +461,9 @@ def _band_chart(table: pd.DataFrame, x: str, title: str) -> alt.Chart:
     base = alt.Chart(table).encode(x=alt.X(f"{x}:Q", axis=whole), color=alt.Color("scenario:N"))
     axis = alt.Y("lo95:Q", title=title)
     band = base.mark_area(opacity=0.2).encode(y=axis, y2="hi95:Q")
-    line = base.mark_line(point=True).encode(y=alt.Y("mean:Q", title=title), tooltip=list(table.columns))
+    line = base.mark_line(point=table[x].nunique() <= MAX_POINTS).encode(
+        y=alt.Y("mean:Q", title=title), tooltip=list(table.columns)
+    )
     return (band + line).properties(height=300)
 
 
