@@ -11,6 +11,7 @@ parameters with every lever off (what `scenarios/baseline.yaml` is for the shipp
 from __future__ import annotations
 
 import copy
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,9 @@ import yaml
 
 from sim.errors import InputError, Problem
 from sim.levers import lever_classes
+from sim.limits import MAX_NAME
 from sim.params import REGISTRY
-from sim.scenario import Scenario, load_scenario, load_scenarios
+from sim.scenario import NAME_PATTERN, Scenario, load_scenario, load_scenarios
 from sim.yaml_reader import read_mapping
 
 BASELINE = "baseline"
@@ -74,10 +76,8 @@ def to_yaml(data: dict[str, Any]) -> str:
 
 def file_name(data: dict[str, Any]) -> str:
     """The scenario's file name: its name, when that is a valid name, else `scenario.yaml`."""
-    from sim.scenario import NAME_PATTERN
-
     name = data.get("name")
-    if isinstance(name, str) and len(name) <= 64 and __import__("re").match(NAME_PATTERN, name):
+    if isinstance(name, str) and len(name) <= MAX_NAME and re.match(NAME_PATTERN, name):
         return f"{name}.yaml"
     return "scenario.yaml"
 
