@@ -4,6 +4,9 @@ results as one uninterrupted command."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,10 +58,19 @@ def test_a_cancelled_run_resumes_to_the_uninterrupted_result(tmp_path: Path) -> 
     assert ours == (whole / "run" / "summary.csv").read_bytes()
 
 
-def test_a_finished_run_is_listed_for_reopening_and_a_stray_folder_is_not(tmp_path: Path) -> None:
+def test_a_run_outlives_the_app_that_started_it_and_is_found_again(tmp_path: Path) -> None:
+    """The app is a separate process that starts the run and exits (as when the app is closed);
+    a new reading of the runs folder finds the run by its job file, sees it running or finished
+    (its pid checked against the run's command line), and lists it for reopening. A folder that
+    is not a finished run is not listed."""
     (tmp_path / "notes").mkdir()
-    (tmp_path / ".explorer").mkdir()
-    job = runs.start(tmp_path, "done", tiny_files(), 1, 0, [], workers=1)
+    starter = (
+        "import json, sys; from pathlib import Path; from sim.explorer import runs;"
+        "runs.start(Path(sys.argv[1]), 'done', json.loads(sys.argv[2]), 1, 0, [], workers=1)"
+    )
+    subprocess.run([sys.executable, "-c", starter, str(tmp_path), json.dumps(tiny_files())], check=True)
+    job = next(j for j in runs.jobs(tmp_path) if j.name == "done")
+    assert job.pid not in runs._CHILDREN  # not this process's child: found through /proc
     until(lambda: job.state() != runs.RUNNING)
     assert job.state() == runs.FINISHED, job.log_tail()
     assert runs.finished_runs(tmp_path) == ["done"]
