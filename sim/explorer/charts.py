@@ -14,9 +14,8 @@ import pandas as pd
 from sim.metrics import PAYERS
 from sim.run_reader import RunContents
 from sim.summary import DISCOUNTED, band, interval_kind, lever_milestones
-from sim.units import DAYS_PER_YEAR
+from sim.units import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 PAYER_LABELS = {  # who pays, as a board paper names them
     "cost_nhs": "NHS",
     "cost_social_care": "council social care",
