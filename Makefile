@@ -15,7 +15,7 @@ SCENARIOS := scenarios/baseline.yaml scenarios/demonstrator_2017.yaml scenarios/
 	scenarios/care_planning_only.yaml scenarios/phb_only.yaml scenarios/peer_support_only.yaml \
 	scenarios/advocacy_only.yaml
 
-.PHONY: run test lint bench clean setup wheel-check
+.PHONY: run test lint bench clean setup wheel-check explore browser
 
 setup: $(STAMP)
 
@@ -31,6 +31,16 @@ run: $(STAMP)
 	@echo "at_scale with each lever taken out (the waterfall); see README, 'How many replicates'."
 	$(BIN)/ipc-sim run $(SCENARIOS) --reps $(REPS) --seed $(SEED) --workers $(WORKERS) $(PARAMETERS) \
 		--waterfall at_scale --sensitivity calibration/stockton/sensitivity_projection --report
+
+# The browser explorer on http://127.0.0.1:$(PORT); runs go to outputs/ (README, "Explorer").
+PORT ?= 8501
+explore: $(STAMP)
+	$(BIN)/ipc-sim explore --port $(PORT) --runs outputs
+
+# What the explorer's browser test needs: Debian's chromium and its driver (tests skip without them).
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks calibration

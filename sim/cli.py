@@ -1,4 +1,4 @@
-"""Command line: `ipc-sim run | validate | report | params | calibrate | sensitivity`.
+"""Command line: `ipc-sim run | validate | report | params | calibrate | sensitivity | explore`.
 
 Exit status: 0 done; 2 bad input or usage, one line per problem on stderr naming the file and
 field, no traceback, nothing written; 1 an unexpected failure. A bare `ipc-sim` (no command) is a
@@ -24,6 +24,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_PROBLEM_LINES = 50  # a batch of broken files is fixed from the top; thousands of lines help nobody
 OUTPUTS = Path("outputs")
 DEFAULT_BASELINE = "baseline"
+DEFAULT_PORT = 8501  # Streamlit's own default
+LOCALHOST = "127.0.0.1"
+MAX_PORT = 65535
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--workers", type=int, default=2, help="local processes; 1 runs in-process")
     sensitivity.add_argument("--dask", metavar="ADDR", help="Dask scheduler address, or 'local'")
     sensitivity.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    explore = sub.add_parser("explore", help="the browser explorer: set up, run and compare scenarios")
+    explore.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    explore.add_argument("--runs", type=Path, default=OUTPUTS, help="the runs folder (default outputs/)")
+    explore.add_argument(
+        "--address", default=LOCALHOST, help=f"address to listen on (default {LOCALHOST}: this machine only)"
+    )
 
     params = sub.add_parser("params", help="list every parameter with range, unit and source")
     params.add_argument("--format", choices=("table", "csv", "markdown"), default="table")
@@ -531,6 +541,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Serve the explorer with Streamlit: offline (no usage statistics, its own static files),
+    on this machine only unless --address says otherwise, uploads capped like scenario files."""
+    import os
+
+    from sim.explorer import app_path
+
+    problems: list[Problem] = []
+    _bounded("port", args.port, problems, 1, MAX_PORT)
+    if args.runs.exists() and not args.runs.is_dir():
+        problems.append(Problem("command line", "--runs", f"{args.runs} exists and is not a folder"))
+    if problems:
+        raise InputError(problems)
+    args.runs.mkdir(parents=True, exist_ok=True)
+    options = {
+        "server.address": args.address,
+        "server.port": str(args.port),
+        "server.headless": "true",  # print the address; never open a browser on a server
+        "server.maxUploadSize": "1",  # MB: a scenario file is at most 1 MB (sim.yaml_reader)
+        "server.fileWatcherType": "none",
+        "browser.gatherUsageStats": "false",  # nothing leaves the machine
+        "global.developmentMode": "false",
+        "client.toolbarMode": "minimal",  # no "Deploy" button: the explorer is local
+    }
+    flags = [item for name, value in options.items() for item in (f"--{name}", value)]
+    argv = [sys.executable, "-m", "streamlit", "run", str(app_path()), *flags]
+    argv += ["--", "--runs", str(args.runs.resolve())]
+    print(
+        f"ipc-sim explorer: http://{args.address}:{args.port} (runs in {args.runs.resolve()});"
+        " Ctrl-C stops it",
+        flush=True,
+    )
+    os.execv(sys.executable, argv)  # Streamlit takes over this process: Ctrl-C and signals reach it
+    return EXIT_FAILURE  # not reached
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import calibrate, load_calibration
 
@@ -595,6 +641,7 @@ COMMANDS = {
     "params": cmd_params,
     "report": cmd_report,
     "calibrate": cmd_calibrate,
+    "explore": cmd_explore,
     "sensitivity": cmd_sensitivity,
 }
 
