@@ -27,21 +27,12 @@ if not (Path(CHROMIUM).is_file() and Path(DRIVER).is_file()):
         allow_module_level=True,
     )
 webdriver = pytest.importorskip("selenium.webdriver")
+from chromium_flags import FLAGS  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 START_SECONDS = 30
 STEP_SECONDS = 20
 RUN_SECONDS = 60  # 2 scenarios x 2 replicates of 1,000 people for 60 days: about 15 s

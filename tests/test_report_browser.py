@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from chromium_flags import FLAGS
 from conftest import ROOT, write_yaml
 
 from sim.cli import main
@@ -17,16 +18,6 @@ from sim.cli import main
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
 WIDTHS = (800, 1400)
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or DRIVER is None,
